@@ -1,0 +1,5 @@
+"""``python -m oncotrial``: the same as the ``oncotrial`` command."""
+
+from oncotrial.cli import main
+
+main()

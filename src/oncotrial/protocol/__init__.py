@@ -1,0 +1,47 @@
+"""The trial protocol as data: one TOML file, validated into typed objects.
+
+Every other room reads the trial's rules from here (see ``docs/protocol.md``).
+"""
+
+from oncotrial.protocol._duration import Duration
+from oncotrial.protocol._loader import (
+    DEFAULT_PROTOCOL,
+    LoadedProtocol,
+    ProtocolError,
+    default_protocol_path,
+    load_protocol,
+    read_protocol,
+)
+from oncotrial.protocol._rules import Rule, RuleSyntaxError
+from oncotrial.protocol.eligibility import CriterionResult, EligibilityResult, evaluate_eligibility
+from oncotrial.protocol.model import (
+    Criterion,
+    DoseBasis,
+    Drug,
+    Endpoint,
+    Protocol,
+    Source,
+    SourceKind,
+)
+
+__all__ = [
+    "DEFAULT_PROTOCOL",
+    "Criterion",
+    "CriterionResult",
+    "DoseBasis",
+    "Drug",
+    "Duration",
+    "EligibilityResult",
+    "Endpoint",
+    "LoadedProtocol",
+    "Protocol",
+    "ProtocolError",
+    "Rule",
+    "RuleSyntaxError",
+    "Source",
+    "SourceKind",
+    "default_protocol_path",
+    "evaluate_eligibility",
+    "load_protocol",
+    "read_protocol",
+]
