@@ -30,7 +30,7 @@ def _root(
     """Run a single-arm oncology trial: protocol, EDC, RECIST 1.1, ADaM, statistics, report."""
 
 
-# Each module adds its commands to `app` when imported.
+# Each module adds its commands to `app` when imported: one import line per module, below.
 from oncotrial.cli import protocol as _protocol  # noqa: E402,F401
 
 
