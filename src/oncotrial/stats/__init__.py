@@ -1,0 +1,14 @@
+"""Statistics for a single-arm phase II trial: pure numerics on numpy and scipy.
+
+Exact binomial intervals and tests, Kaplan-Meier with Brookmeyer-Crowley
+quantile intervals and its summaries, log-rank and one-covariate Cox, the Simon
+two-stage design and Bayesian predictive-probability monitoring. Imports nothing
+else of oncotrial's but its errors. See ``docs/stats.md``.
+"""
+
+from oncotrial.stats._binomial import binomial_ci, binomial_test
+
+__all__ = [
+    "binomial_ci",
+    "binomial_test",
+]
