@@ -1,0 +1,43 @@
+"""The FastAPI application: the EDC's HTTP API and, mounted beside it, the web pages.
+
+>>> from oncotrial.settings import Settings
+>>> app = create_app(Settings(database_url="sqlite://", secret_key="k" * 32))
+>>> "/api/subjects" in app.openapi()["paths"]
+True
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from oncotrial import __version__
+from oncotrial.edc._db import make_engine, make_sessionmaker
+from oncotrial.edc._http_errors import install_error_handlers
+from oncotrial.edc.api import router as api_router
+from oncotrial.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the application for ``settings`` (read from the environment when None).
+
+    ``engine`` overrides the one made from ``settings.database_url`` (tests share theirs).
+    The schema must exist (``oncotrial db init``).
+    """
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="oncotrial EDC",
+        version=__version__,
+        description="Electronic data capture for a single-arm oncology trial: subjects, doses, "
+        "tumour assessments, adverse events, queries, signatures, audit trail.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    # --- web pages: mount their router below this line -----------------------------------
+    return app

@@ -1,0 +1,236 @@
+"""The one write path: every change to trial data and its audit entries, in one transaction.
+
+:func:`insert`, :func:`update` and :func:`delete` each
+
+1. lock the audit chain head (serialising writers; see :mod:`oncotrial.edc._audit`),
+2. refuse the write when the database is locked or the subject frozen,
+3. check the version the caller read (optimistic concurrency) and, after first
+   entry, that a reason is given,
+4. write the change and one audit entry per changed field (insert and delete: one
+   entry holding the whole record),
+5. void the subject's valid casebook signatures, since signed data changed.
+
+Nothing here commits: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from oncotrial.edc._audit import AuditChange, append, encode_value, lock_head
+from oncotrial.edc._errors import Conflict, Locked
+from oncotrial.edc._models import Signature, Subject, User, utcnow
+from oncotrial.edc._trial import get_trial
+from oncotrial.errors import OncotrialError
+
+__all__ = ["check_writable", "delete", "insert", "record_values", "require_reason", "update"]
+
+#: Columns never written to the audit trail (secrets), per table.
+_SECRET = {"app_user": {"password_hash"}}
+_NOT_AUDITED = {"id", "version"}
+
+R = TypeVar("R")
+
+
+def record_values(record: Any) -> dict[str, Any]:
+    """The audited column values of a record (secrets masked)."""
+    table = record.__tablename__
+    out = {}
+    for attr in inspect(record).mapper.column_attrs:
+        if attr.key in _NOT_AUDITED:
+            continue
+        value = getattr(record, attr.key)
+        out[attr.key] = "***" if attr.key in _SECRET.get(table, ()) else value
+    return out
+
+
+def require_reason(reason: str | None) -> str:
+    """A change after first entry needs a reason: return it stripped or raise naming ``reason``."""
+    if reason is None or not reason.strip():
+        raise OncotrialError(
+            ("reason",), reason, "a reason is required to change data after first entry", code="required"
+        )
+    return reason.strip()
+
+
+def check_writable(session: Session, subject: Subject | None) -> None:
+    """Refuse any write while the database is locked or the subject is frozen.
+
+    Call after :func:`~oncotrial.edc._audit.lock_head`, so that a lock or freeze
+    committed meanwhile is seen (the flags are re-read).
+    """
+    trial = get_trial(session)
+    session.refresh(trial, ["locked"])
+    if trial.locked:
+        raise Locked("trial", trial.study_id, "the database is locked: no data may be written")
+    if subject is not None and subject.id is not None:
+        session.refresh(subject, ["frozen"])
+        if subject.frozen:
+            raise Locked(
+                "subject",
+                subject.subject_number or subject.screening_number,
+                "the subject is frozen: no data may be written until it is unfrozen",
+            )
+
+
+def _void_signatures(session: Session, actor: User | None, subject: Subject | None, what: str) -> None:
+    if subject is None or subject.id is None:
+        return
+    stmt = select(Signature).where(Signature.subject_id == subject.id, Signature.valid.is_(True))
+    for signature in session.execute(stmt).scalars():
+        reason = f"signed data changed: {what}"
+        signature.valid, signature.voided_at, signature.void_reason = False, utcnow(), reason
+        _flush(session, signature)
+        append(
+            session,
+            actor,
+            [AuditChange("update", "signature", signature.id, subject.id, "valid", "true", "false")],
+            reason,
+        )
+
+
+def _flush(session: Session, record: Any) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            ("version",),
+            getattr(record, "version", None),
+            f"{record.__tablename__} {record.id} was changed by someone else; reload it and try again",
+            code="stale_version",
+        ) from None
+
+
+def insert(
+    session: Session,
+    actor: User | None,
+    record: R,
+    *,
+    subject: Subject | None,
+    reason: str | None = None,
+    check: bool = True,
+) -> R:
+    """Add a new record with its audit entry; ``check=False`` only for trial set-up and lock changes."""
+    lock_head(session)
+    if check:
+        check_writable(session, subject)
+    session.add(record)
+    session.flush()
+    table = record.__tablename__  # type: ignore[attr-defined]
+    subject_id = subject.id if subject is not None else None
+    if table == "subject":
+        subject_id = record.id  # type: ignore[attr-defined]
+    change = AuditChange(
+        "insert",
+        table,
+        record.id,
+        subject_id,
+        None,
+        None,
+        encode_value(record_values(record)),  # type: ignore[attr-defined]
+    )
+    append(session, actor, [change], reason)
+    _void_signatures(session, actor, subject, f"{table} {record.id} added")  # type: ignore[attr-defined]
+    return record
+
+
+def update(
+    session: Session,
+    actor: User | None,
+    record: R,
+    changes: Mapping[str, Any],
+    *,
+    subject: Subject | None,
+    expected_version: int | None,
+    reason: str | None,
+    check: bool = True,
+    void_signatures: bool = True,
+) -> R:
+    """Change fields of a record read at ``expected_version``; one audit entry per changed field."""
+    reason = require_reason(reason)
+    lock_head(session)
+    if check:
+        check_writable(session, subject)
+    current = getattr(record, "version", None)
+    if expected_version is not None and current != expected_version:
+        raise Conflict(
+            ("version",),
+            expected_version,
+            f"{record.__tablename__} {record.id} is at version {current}; "  # type: ignore[attr-defined]
+            "it was changed after you read it: reload it and try again",
+            code="stale_version",
+        )
+    diffs = []
+    for name, new in changes.items():
+        old = getattr(record, name)
+        if old != new:
+            diffs.append((name, old, new))
+            setattr(record, name, new)
+    if not diffs:
+        return record
+    _flush(session, record)
+    table = record.__tablename__  # type: ignore[attr-defined]
+    subject_id = subject.id if subject is not None else None
+    if table == "subject":
+        subject_id = record.id  # type: ignore[attr-defined]
+    masked = _SECRET.get(table, set())
+    append(
+        session,
+        actor,
+        [
+            AuditChange(
+                "update",
+                table,
+                record.id,  # type: ignore[attr-defined]
+                subject_id,
+                name,
+                "***" if name in masked else encode_value(old),
+                "***" if name in masked else encode_value(new),
+            )
+            for name, old, new in diffs
+        ],
+        reason,
+    )
+    if void_signatures:
+        fields = ", ".join(name for name, _, _ in diffs)
+        _void_signatures(session, actor, subject, f"{table} {record.id} {fields}")  # type: ignore[attr-defined]
+    return record
+
+
+def delete(
+    session: Session,
+    actor: User | None,
+    record: Any,
+    *,
+    subject: Subject | None,
+    expected_version: int | None,
+    reason: str | None,
+) -> None:
+    """Delete a record read at ``expected_version``; the audit entry keeps its last values."""
+    reason = require_reason(reason)
+    lock_head(session)
+    check_writable(session, subject)
+    if expected_version is not None and record.version != expected_version:
+        raise Conflict(
+            ("version",),
+            expected_version,
+            f"{record.__tablename__} {record.id} is at version {record.version}; "
+            "it was changed after you read it: reload it and try again",
+            code="stale_version",
+        )
+    values = encode_value(record_values(record))
+    table, record_id = record.__tablename__, record.id
+    session.delete(record)
+    _flush(session, record)
+    append(
+        session,
+        actor,
+        [AuditChange("delete", table, record_id, subject.id if subject else None, None, values, None)],
+        reason,
+    )
+    _void_signatures(session, actor, subject, f"{table} {record_id} deleted")

@@ -1,0 +1,408 @@
+"""The HTTP API over the services (FastAPI); mounted under ``/api`` by :func:`oncotrial.app.create_app`.
+
+Routes are thin: authenticate, parse, call one service, serialise. Authentication is
+a bearer token (``POST /api/auth/login`` issues one). Creates accept an
+``Idempotency-Key`` header; changes carry the ``version`` that was read and a
+``reason``. Errors answer ``{"detail": [{loc, code, msg}]}`` (see ``_http_errors``).
+"""
+
+# No `from __future__ import annotations`: the form routes are built in a loop and
+# FastAPI must see their body types as real objects.
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, create_model
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from oncotrial.edc import _admin, _clinical, _dosing, _queries, _signoff, _subjects
+from oncotrial.edc._access import Action, get_subject, require
+from oncotrial.edc._audit import verify_chain
+from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_for_token
+from oncotrial.edc._db import unit_of_work
+from oncotrial.edc._errors import NotAuthenticated
+from oncotrial.edc._idempotency import idempotent_create
+from oncotrial.edc._models import Dose, Site, Subject, User
+from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn
+
+__all__ = ["CurrentUser", "DbSession", "current_user", "db_session", "router", "serialize"]
+
+router = APIRouter(prefix="/api")
+_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed after the route returns, rolled back on error."""
+    with unit_of_work(request.app.state.sessions) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def current_user(
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user holding the request's bearer token (401 without a valid one)."""
+    if credentials is None:
+        raise NotAuthenticated()
+    return user_for_token(session, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def serialize(record: Any) -> dict[str, Any]:
+    """A record's columns as JSON-ready values (secrets left out)."""
+    out: dict[str, Any] = {}
+    for attr in inspect(record).mapper.column_attrs:
+        if attr.key == "password_hash":
+            continue
+        value = getattr(record, attr.key)
+        out[attr.key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    if isinstance(record, Subject):
+        out["site_code"] = record.site.code
+    if isinstance(record, User):
+        out["site_codes"] = sorted(s.code for s in record.sites)
+    return out
+
+
+def _created(response: Response, record: Any, created: bool) -> dict[str, Any]:
+    response.status_code = 201 if created else 200
+    if not created:
+        response.headers["Idempotent-Replay"] = "true"
+    return serialize(record)
+
+
+# --- auth -------------------------------------------------------------------------------
+
+
+class LoginIn(BaseModel):
+    username: str
+    password: str
+
+
+@router.post("/auth/login", tags=["auth"])
+def login(body: LoginIn, session: DbSession, request: Request) -> dict[str, Any]:
+    """Exchange a username and password for a bearer token."""
+    user = authenticate(session, body.username, body.password)
+    token = issue_token(
+        session, user, lifetime_s=request.app.state.settings.api_token_lifetime_s, label="login"
+    )
+    return {"token": token, "token_type": "bearer", "user": serialize(user)}
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=204)
+def logout(
+    session: DbSession,
+    user: CurrentUser,
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(_bearer)],
+) -> None:
+    revoke_token(session, credentials.credentials)
+
+
+@router.get("/me", tags=["auth"])
+def me(user: CurrentUser) -> dict[str, Any]:
+    return serialize(user)
+
+
+# --- administration ---------------------------------------------------------------------
+
+
+class SiteIn(BaseModel):
+    code: str
+    name: str
+    country: str = ""
+
+
+class UserIn(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    password: str
+    site_codes: list[str] = Field(default_factory=list)
+
+
+@router.post("/sites", tags=["admin"], status_code=201)
+def create_site(body: SiteIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_admin.create_site(session, user, code=body.code, name=body.name, country=body.country))
+
+
+@router.get("/sites", tags=["admin"])
+def list_sites(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    require(user, Action.READ)
+    sites = session.query(Site).order_by(Site.code).all()
+    if user.role_enum.site_scoped:
+        sites = [s for s in sites if s.id in user.site_ids]
+    return [serialize(s) for s in sites]
+
+
+@router.post("/users", tags=["admin"], status_code=201)
+def create_user(body: UserIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_admin.create_user(session, user, **body.model_dump()))
+
+
+# --- subjects ---------------------------------------------------------------------------
+
+
+class ScreeningChange(BaseModel):
+    values: dict[str, Any]
+    version: int
+    reason: str | None = None
+
+
+class FreezeIn(BaseModel):
+    frozen: bool
+    version: int
+    reason: str | None = None
+
+
+@router.get("/subjects", tags=["subjects"])
+def list_subjects(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(s) for s in _subjects.list_subjects(session, user)]
+
+
+@router.post("/subjects", tags=["subjects"], status_code=201)
+def screen_subject(
+    body: ScreeningIn, session: DbSession, user: CurrentUser, response: Response, key: IdemKey = None
+) -> dict[str, Any]:
+    """Screen a subject: eligibility is evaluated and each failing criterion named."""
+    record, created = idempotent_create(
+        session,
+        user,
+        key,
+        "screen_subject",
+        body,
+        Subject,
+        lambda: _subjects.screen_subject(session, user, body),
+    )
+    return _created(response, record, created)
+
+
+@router.get("/subjects/{subject_id}", tags=["subjects"])
+def read_subject(subject_id: int, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(get_subject(session, user, subject_id))
+
+
+@router.patch("/subjects/{subject_id}/screening", tags=["subjects"])
+def change_screening(
+    subject_id: int, body: ScreeningChange, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    subject = _subjects.update_screening(
+        session, user, subject_id, body.values, expected_version=body.version, reason=body.reason
+    )
+    return serialize(subject)
+
+
+@router.post("/subjects/{subject_id}/enroll", tags=["subjects"])
+def enroll(subject_id: int, body: EnrollIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_subjects.enroll_subject(session, user, subject_id, body))
+
+
+@router.post("/subjects/{subject_id}/freeze", tags=["data management"])
+def freeze(subject_id: int, body: FreezeIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    subject = _signoff.freeze_subject(
+        session, user, subject_id, frozen=body.frozen, expected_version=body.version, reason=body.reason
+    )
+    return serialize(subject)
+
+
+# --- doses ------------------------------------------------------------------------------
+
+
+class DoseChange(BaseModel):
+    version: int
+    reason: str | None = None
+    data: DoseIn
+
+
+@router.get("/subjects/{subject_id}/doses", tags=["treatment"])
+def list_doses(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(d) for d in _dosing.list_doses(session, user, subject_id)]
+
+
+@router.post("/subjects/{subject_id}/doses", tags=["treatment"], status_code=201)
+def record_dose(
+    subject_id: int,
+    body: DoseIn,
+    session: DbSession,
+    user: CurrentUser,
+    response: Response,
+    key: IdemKey = None,
+) -> dict[str, Any]:
+    """Record a dose; refused with the protocol limit it breaks."""
+    record, created = idempotent_create(
+        session,
+        user,
+        key,
+        f"record_dose:{subject_id}",
+        body,
+        Dose,
+        lambda: _dosing.record_dose(session, user, subject_id, body),
+    )
+    return _created(response, record, created)
+
+
+@router.patch("/doses/{dose_id}", tags=["treatment"])
+def update_dose(dose_id: int, body: DoseChange, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    dose = _dosing.update_dose(
+        session, user, dose_id, body.data, expected_version=body.version, reason=body.reason
+    )
+    return serialize(dose)
+
+
+@router.delete("/doses/{dose_id}", tags=["treatment"], status_code=204)
+def delete_dose(
+    dose_id: int,
+    session: DbSession,
+    user: CurrentUser,
+    version: Annotated[int, Query()],
+    reason: Annotated[str | None, Query()] = None,
+) -> None:
+    _dosing.delete_dose(session, user, dose_id, expected_version=version, reason=reason)
+
+
+# --- other forms: adverse events, therapies, end of treatment, survival, death -----------
+
+
+def _add_form_routes(kind: str, model: type, form: type[BaseModel]) -> None:
+    change = create_model(
+        f"{form.__name__}Change", version=(int, ...), reason=(str | None, None), data=(form, ...)
+    )
+
+    def list_(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+        return [serialize(r) for r in _clinical.list_records(session, user, kind, subject_id)]
+
+    def create(
+        subject_id: int,
+        body: form,  # type: ignore[valid-type]
+        session: DbSession,
+        user: CurrentUser,
+        response: Response,
+        key: IdemKey = None,
+    ) -> dict[str, Any]:
+        record, created = idempotent_create(
+            session,
+            user,
+            key,
+            f"{kind}:{subject_id}",
+            body,
+            model,
+            lambda: _clinical.create_record(session, user, kind, subject_id, body),
+        )
+        return _created(response, record, created)
+
+    def update(record_id: int, body: change, session: DbSession, user: CurrentUser) -> dict[str, Any]:  # type: ignore[valid-type]
+        record = _clinical.update_record(
+            session, user, kind, record_id, body.data, expected_version=body.version, reason=body.reason
+        )
+        return serialize(record)
+
+    def delete(
+        record_id: int,
+        session: DbSession,
+        user: CurrentUser,
+        version: Annotated[int, Query()],
+        reason: Annotated[str | None, Query()] = None,
+    ) -> None:
+        _clinical.delete_record(session, user, kind, record_id, expected_version=version, reason=reason)
+
+    tag = kind.replace("-", " ")
+    router.add_api_route(
+        f"/subjects/{{subject_id}}/{kind}", list_, methods=["GET"], tags=[tag], name=f"list {tag}"
+    )
+    router.add_api_route(
+        f"/subjects/{{subject_id}}/{kind}",
+        create,
+        methods=["POST"],
+        tags=[tag],
+        status_code=201,
+        name=f"create {tag}",
+    )
+    router.add_api_route(
+        f"/{kind}/{{record_id}}", update, methods=["PATCH"], tags=[tag], name=f"update {tag}"
+    )
+    router.add_api_route(
+        f"/{kind}/{{record_id}}",
+        delete,
+        methods=["DELETE"],
+        tags=[tag],
+        status_code=204,
+        name=f"delete {tag}",
+    )
+
+
+for _kind, (_model, _form, _check) in _clinical.FORMS.items():
+    _add_form_routes(_kind, _model, _form)
+
+
+# --- queries, signatures, lock, audit -----------------------------------------------------
+
+
+class AnswerIn(BaseModel):
+    answer: str
+    version: int
+
+
+class CloseIn(BaseModel):
+    version: int
+
+
+class ReasonIn(BaseModel):
+    reason: str | None = None
+
+
+@router.get("/subjects/{subject_id}/queries", tags=["data management"])
+def list_queries(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(q) for q in _queries.list_queries(session, user, subject_id)]
+
+
+@router.post("/queries", tags=["data management"], status_code=201)
+def open_query(body: QueryIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_queries.open_query(session, user, body))
+
+
+@router.post("/queries/{query_id}/answer", tags=["data management"])
+def answer_query(query_id: int, body: AnswerIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(
+        _queries.answer_query(session, user, query_id, body.answer, expected_version=body.version)
+    )
+
+
+@router.post("/queries/{query_id}/close", tags=["data management"])
+def close_query(query_id: int, body: CloseIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_queries.close_query(session, user, query_id, expected_version=body.version))
+
+
+@router.post("/subjects/{subject_id}/signatures", tags=["data management"], status_code=201)
+def sign(subject_id: int, body: SignIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """The investigator signs the casebook, re-entering the password."""
+    return serialize(_signoff.sign_casebook(session, user, subject_id, body))
+
+
+@router.get("/subjects/{subject_id}/signatures", tags=["data management"])
+def list_signatures(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(s) for s in _signoff.signatures(session, user, subject_id)]
+
+
+@router.post("/trial/lock", tags=["data management"])
+def lock(body: ReasonIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_signoff.lock_database(session, user, reason=body.reason))
+
+
+@router.post("/trial/unlock", tags=["data management"])
+def unlock(body: ReasonIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    return serialize(_signoff.unlock_database(session, user, reason=body.reason))
+
+
+@router.get("/audit/verify", tags=["data management"])
+def audit_verify(session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """Walk the audit chain; ``ok`` is false with every break listed."""
+    require(user, Action.ADMIN)
+    return verify_chain(session).to_dict()
