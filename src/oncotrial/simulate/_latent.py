@@ -1,0 +1,198 @@
+"""Latent truth per virtual patient: intended response class, progression and death times,
+and the parameters of each patient's tumour growth-inhibition curve.
+
+Times are days from the first dose. The model, in order:
+
+1. Progression time ``t_prog`` (the time a trial would report PFS at) is Weibull, with
+   its median the scenario's median PFS and its shape chosen so that the share of
+   patients still free of progression at the first scan (PD read at scan 1 means the
+   latent time is nearer scan 1 than scan 2: before 1.5 imaging intervals) equals the
+   scenario's DCR. Progression is read at the scan nearest ``t_prog`` (see 3), so the
+   scan grid does not shift the reported median.
+2. Responders (CR/PR) are drawn among patients whose progression comes at scan 3 or
+   later (so that a response at scan 1 or 2 can be confirmed), with the probability that
+   makes their share of all patients the scenario's ORR; CRs are a share of them.
+   Non-responders progressing after scan 1 are SD, the others PD.
+3. Tumour burden relative to baseline follows the two-population growth-inhibition
+   model (Stein et al., Clin Cancer Res 2008): a sensitive fraction ``D`` shrinking at
+   rate ``d`` and a resistant fraction ``1 - D`` growing at rate ``g``:
+   ``r(t) = (1 - D) exp(g t) + D exp(-d t)``. ``D`` and ``d`` vary between patients by
+   class; ``g`` is solved so that ``r`` crosses RECIST's progression threshold (20% and
+   5 mm above the nadir) half an imaging interval before ``t_prog``, so the first scan
+   past the crossing is the scan nearest ``t_prog``.
+4. Death is ``t_prog`` plus an exponential post-progression survival whose median is
+   solved so that the median overall survival is the scenario's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import optimize
+
+from oncotrial.errors import OncotrialError
+from oncotrial.simulate._scenario import Scenario
+
+__all__ = ["Latent", "draw_latent", "growth_rate_for_crossing", "relative_burden"]
+
+#: RECIST 1.1 section 4.3.1: progression is a 20% increase of the sum over its nadir
+#: that is also at least 5 mm absolute.
+PD_RELATIVE = 1.20
+PD_ABSOLUTE_MM = 5.0
+
+CLASSES = ("CR", "PR", "SD", "PD")
+
+
+@dataclass(frozen=True)
+class Latent:
+    """Per-patient latent truth, arrays of equal length (one entry per patient)."""
+
+    klass: np.ndarray  # intended best response: CR, PR, SD or PD
+    t_prog: np.ndarray  # days from first dose
+    t_death: np.ndarray  # days from first dose
+    sensitive: np.ndarray  # D
+    decay: np.ndarray  # d, per day
+    growth: np.ndarray  # g, per day (0 for CR: never regrows; progresses by a new lesion)
+
+    def __len__(self) -> int:
+        return len(self.klass)
+
+
+def weibull_shape(median_days: float, dcr: float, boundary_days: float) -> float:
+    """Weibull shape k with S(median) = 0.5 and S(boundary) = dcr.
+
+    >>> round(weibull_shape(158.3, 0.889, 63.0), 3)
+    1.925
+    """
+    ratio = np.log(-np.log(dcr) / np.log(2.0)) / np.log(boundary_days / median_days)
+    if not np.isfinite(ratio) or ratio <= 0:
+        raise OncotrialError(
+            ("scenario", "dcr"),
+            dcr,
+            f"cannot be reached with a median PFS of {median_days:.0f} days: progression at the first scan "
+            f"(before day {boundary_days:.0f}) must be rarer than progression by the median",
+        )
+    return float(ratio)
+
+
+@lru_cache(maxsize=64)
+def post_progression_median(shape: float, scale: float, median_os_days: float) -> float:
+    """Median of the exponential post-progression survival that gives ``median_os_days``.
+
+    Solves P(T_prog + X <= m) = 1/2 for T_prog ~ Weibull(shape, scale), X exponential,
+    by quadrature over T_prog (the Weibull median is below ``m`` by validation).
+    """
+    s = np.linspace(0.0, median_os_days, 4001)
+    density = (shape / scale) * (s / scale) ** (shape - 1) * np.exp(-((s / scale) ** shape))
+    density[0] = density[1] if shape < 1 else density[0]
+
+    def cdf_at_median(rate: float) -> float:
+        return float(np.trapezoid(density * (1.0 - np.exp(-rate * (median_os_days - s))), s)) - 0.5
+
+    hi = 50.0 / median_os_days
+    if cdf_at_median(hi) <= 0:
+        raise OncotrialError(
+            ("scenario", "median_os_months"), median_os_days, "is too close to the median PFS"
+        )
+    rate = optimize.brentq(cdf_at_median, 1e-9, hi, xtol=1e-12)
+    return float(np.log(2.0) / rate)
+
+
+def relative_burden(t: np.ndarray, sensitive, decay, growth) -> np.ndarray:
+    """r(t) = (1 - D) exp(g t) + D exp(-d t), broadcast over patients and times.
+
+    >>> float(relative_burden(np.array(0.0), 0.6, 0.05, 0.01))
+    1.0
+    """
+    return (1.0 - sensitive) * np.exp(growth * t) + sensitive * np.exp(-decay * t)
+
+
+def _nadir(sensitive, decay, growth) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = np.log(sensitive * decay / ((1.0 - sensitive) * growth)) / (growth + decay)
+    t_star = np.where(np.isfinite(t_star) & (t_star > 0), t_star, 0.0)
+    return relative_burden(t_star, sensitive, decay, growth)
+
+
+def growth_rate_for_crossing(t_cross, sensitive, decay, baseline_sum_mm) -> np.ndarray:
+    """Growth rate g at which r(t) reaches the RECIST progression threshold at ``t_cross``.
+
+    Vectorised bisection on log g (60 steps: far below a millimetre of error).
+
+    >>> g = growth_rate_for_crossing(np.array([100.0]), np.array([0.0]), np.array([0.05]), np.array([60.0]))
+    >>> round(float(relative_burden(np.array(100.0), 0.0, 0.05, g[0])), 4)
+    1.2
+    """
+    t_cross = np.asarray(t_cross, float)
+    lo = np.full(t_cross.shape, np.log(1e-7))
+    hi = np.full(t_cross.shape, np.log(1.0))
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        g = np.exp(mid)
+        nadir = _nadir(sensitive, decay, g)
+        threshold = np.maximum(PD_RELATIVE * nadir, nadir + PD_ABSOLUTE_MM / baseline_sum_mm)
+        above = relative_burden(t_cross, sensitive, decay, g) >= threshold
+        hi = np.where(above, mid, hi)
+        lo = np.where(above, lo, mid)
+    return np.exp(hi)
+
+
+def draw_latent(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    n: int,
+    *,
+    imaging_interval_days: float,
+    days_per_month: float,
+    baseline_sum_mm: np.ndarray,
+) -> Latent:
+    """Draw the latent truth of ``n`` patients (see the module docstring for the model)."""
+    interval = imaging_interval_days
+    median_pfs = scenario.median_pfs_months * days_per_month
+    shape = weibull_shape(median_pfs, scenario.dcr, 1.5 * interval)
+    scale = median_pfs / np.log(2.0) ** (1.0 / shape)
+    t_prog = scale * rng.weibull(shape, n)
+
+    # responders among those progressing at scan 3 or later
+    can_confirm = t_prog >= 2.5 * interval
+    share_can_confirm = float(np.exp(-((2.5 * interval / scale) ** shape)))
+    p_respond = scenario.orr / share_can_confirm if share_can_confirm > 0 else np.inf
+    if p_respond > 1.0:
+        raise OncotrialError(
+            ("scenario", "orr"),
+            scenario.orr,
+            f"is too high for a median PFS of {scenario.median_pfs_months} months: only "
+            f"{share_can_confirm:.0%} of patients stay progression-free long enough to confirm a response",
+        )
+    u_respond = rng.random(n)
+    u_cr = rng.random(n)
+    responder = can_confirm & (u_respond < p_respond)
+    complete = responder & (u_cr < scenario.cr_share_of_responders) & (t_prog >= 3.5 * interval)
+    klass = np.where(
+        complete, "CR", np.where(responder, "PR", np.where(t_prog >= 1.5 * interval, "SD", "PD"))
+    )
+
+    # growth-inhibition parameters by class
+    u_depth = rng.random(n)
+    half_life = np.exp(rng.normal(np.log(14.0), 0.3, n))  # days; sensitive cells halve in ~2 weeks
+    sensitive = np.select(
+        [klass == "CR", klass == "PR", klass == "SD"],
+        [1.0, 0.55 + 0.35 * u_depth, 0.22 * u_depth],
+        0.10 * u_depth,
+    )
+    decay = np.log(2.0) / np.where(klass == "CR", 0.7 * half_life, half_life)
+    t_cross = np.maximum(t_prog - 0.5 * interval, 0.25 * interval)
+    growth = np.zeros(n)
+    regrows = klass != "CR"
+    if regrows.any():
+        growth[regrows] = growth_rate_for_crossing(
+            t_cross[regrows], sensitive[regrows], decay[regrows], baseline_sum_mm[regrows]
+        )
+
+    pps_median = post_progression_median(
+        float(shape), float(scale), float(scenario.median_os_months * days_per_month)
+    )
+    t_death = t_prog + rng.exponential(pps_median / np.log(2.0), n)
+    return Latent(klass, t_prog, t_death, sensitive, decay, growth)
