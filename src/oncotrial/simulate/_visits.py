@@ -15,21 +15,27 @@ EOT_VISIT = (800, "END OF TREATMENT")
 
 
 def cycle_visit(cycle: int) -> tuple[int, str]:
-    """>>> cycle_visit(3)
+    """VISITNUM and VISIT of a treatment cycle.
+
+    >>> cycle_visit(3)
     (103, 'CYCLE 3')
     """
     return 100 + cycle, f"CYCLE {cycle}"
 
 
 def imaging_visit(k: int, interval_weeks: float) -> tuple[int, str]:
-    """>>> imaging_visit(2, 6.0)
+    """VISITNUM and VISIT of the k-th tumour assessment after the first dose.
+
+    >>> imaging_visit(2, 6.0)
     (202, 'WEEK 12')
     """
     return 200 + k, f"WEEK {k * interval_weeks:g}"
 
 
 def survival_visit(j: int) -> tuple[int, str]:
-    """>>> survival_visit(1)
+    """VISITNUM and VISIT of the j-th survival follow-up contact.
+
+    >>> survival_visit(1)
     (901, 'SURVIVAL FOLLOW-UP')
     """
     return 900 + j, "SURVIVAL FOLLOW-UP"
