@@ -1,0 +1,73 @@
+"""All analyses of one ADaM package, and their ``results.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from oncotrial.analysis._datasets import dataset, has_dataset
+from oncotrial.analysis._disposition import compute_disposition
+from oncotrial.analysis._interim import compute_interim, outcomes_from_adam
+from oncotrial.analysis._methods import methods_notes
+from oncotrial.analysis._rates import compute_bor_distribution, compute_rate
+from oncotrial.analysis._results import Provenance, StudyResults
+from oncotrial.analysis._safety import compute_ae_summary
+from oncotrial.analysis._tte import compute_follow_up, compute_time_to_event
+from oncotrial.protocol import Protocol
+from oncotrial.protocol.model import EndpointKind
+
+__all__ = ["analyze", "write_results"]
+
+
+def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = None) -> StudyResults:
+    """Every efficacy and safety analysis of the protocol on an ADaM package.
+
+    ``adam`` carries ADSL, ADRS and ADTTE (ADAE optional) as attributes or mapping keys.
+    Each endpoint is analysed in the population the protocol names for it.
+    """
+    adsl = dataset(adam, "ADSL", ["USUBJID"])
+    adrs = dataset(adam, "ADRS")
+    adtte = dataset(adam, "ADTTE")
+    primary = protocol.primary_endpoint
+    rates = {
+        e.code: compute_rate(adrs, adsl=adsl, endpoint=e, protocol=protocol, test_p0=e is primary)
+        for e in protocol.endpoints
+        if e.kind is EndpointKind.RESPONSE_RATE
+    }
+    tte = {
+        e.code: compute_time_to_event(adtte, adsl=adsl, endpoint=e, protocol=protocol)
+        for e in protocol.endpoints
+        if e.kind is EndpointKind.TIME_TO_EVENT
+    }
+    has_os = any(e.code == "OS" for e in protocol.endpoints)
+    follow_up = compute_follow_up(adtte, adsl=adsl, protocol=protocol) if has_os else None
+    interim = compute_interim(outcomes_from_adam(adam, protocol=protocol), protocol=protocol)
+    safety = (
+        compute_ae_summary(dataset(adam, "ADAE"), adsl=adsl, protocol=protocol)
+        if has_dataset(adam, "ADAE")
+        else None
+    )
+    return StudyResults(
+        study_id=protocol.identity.study_id,
+        title=protocol.identity.title,
+        conf_level=protocol.analysis.conf_level,
+        disposition=compute_disposition(adsl, protocol=protocol),
+        rates=rates,
+        best_response=compute_bor_distribution(adrs, adsl=adsl, protocol=protocol),
+        time_to_event=tte,
+        follow_up=follow_up,
+        simon=interim.simon,
+        interim=interim,
+        safety=safety,
+        methods=methods_notes(protocol, interim.simon),
+        assumptions=tuple((loc, src.text) for loc, src in protocol.assumptions()),
+        provenance=provenance,
+    )
+
+
+def write_results(results: StudyResults, path: str | Path) -> Path:
+    """Write ``results.json`` (UTF-8, indented, keys in a stable order); returns the path."""
+    path = Path(path)
+    path.write_text(json.dumps(results.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,171 @@
+"""Interim monitoring: the Simon two-stage status and Lee & Liu predictive probability.
+
+The pure functions take the patients' outcomes in enrolment order (``True`` a confirmed
+responder, ``False`` a non-responder, ``None`` not yet known), so the web dashboard can
+call them live; :func:`outcomes_from_adam` builds that list from ADSL + ADRS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from oncotrial.analysis._datasets import dataset, population_ids
+from oncotrial.analysis._rates import CI_METHOD, best_response
+from oncotrial.analysis._results import Estimate, InterimStatus, SimonStatus
+from oncotrial.protocol import Protocol
+from oncotrial.protocol.model import SimonDesignSpec
+from oncotrial.stats import binomial_ci
+
+__all__ = ["compute_interim", "compute_simon_status", "outcomes_from_adam", "simon_design_of"]
+
+#: EOTSTT value of a patient still on treatment (outcome may still change).
+ONGOING = "ONGOING"
+
+
+@lru_cache(maxsize=16)
+def _design(spec: SimonDesignSpec) -> Any:
+    from oncotrial.stats import simon_design
+
+    return simon_design(spec.p0, spec.p1, spec.alpha, spec.beta, kind=spec.kind, n_max=spec.n_max)
+
+
+def simon_design_of(protocol: Protocol) -> Any:
+    """The Simon two-stage design computed from the protocol's design parameters (cached)."""
+    return _design(protocol.design)
+
+
+def compute_simon_status(outcomes: Sequence[bool | None], *, protocol: Protocol) -> SimonStatus:
+    """Where the trial stands in its Simon design (Simon 1989).
+
+    Stage 1 is the first ``n1`` patients in enrolment order: the trial stops for futility
+    when at most ``r1`` of them respond. At the end, more than ``r`` responders among the
+    first ``n`` patients reject H0: p <= p0. A decision is reported as soon as the pending
+    outcomes (``None``) and patients not yet enrolled can no longer change it.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> s = compute_simon_status([False] * 30, protocol=load_protocol())
+    >>> s.stage1_decision
+    'stop for futility'
+    """
+    d = simon_design_of(protocol)
+    stage1 = list(outcomes[: d.n1])
+    x1 = sum(o is True for o in stage1)
+    evaluated1 = sum(o is not None for o in stage1)
+    open1 = d.n1 - evaluated1
+    if x1 > d.r1:
+        decision1 = "continue to stage 2"
+    elif x1 + open1 <= d.r1:
+        decision1 = "stop for futility"
+    else:
+        decision1 = f"pending ({evaluated1} of {d.n1} evaluated)"
+    overall = list(outcomes[: d.n])
+    x = sum(o is True for o in overall)
+    evaluated = sum(o is not None for o in overall)
+    if x > d.r:
+        final = "reject H0: activity above p0"
+    elif decision1 == "stop for futility" or x + (d.n - evaluated) <= d.r:
+        final = "do not reject H0"
+    else:
+        final = f"pending ({evaluated} of {d.n} evaluated)"
+    return SimonStatus(
+        kind=protocol.design.kind,
+        r1=int(d.r1),
+        n1=int(d.n1),
+        r=int(d.r),
+        n=int(d.n),
+        alpha=float(d.alpha),
+        power=float(d.power),
+        stage1_evaluated=evaluated1,
+        stage1_responders=x1,
+        stage1_decision=decision1,
+        evaluated=evaluated,
+        responders=x,
+        final_decision=final,
+    )
+
+
+def compute_interim(outcomes: Sequence[bool | None], *, protocol: Protocol) -> InterimStatus:
+    """Current ORR with its exact CI, the Simon status and the predictive probability.
+
+    The predictive probability (Lee & Liu 2008) is that of success at the design's
+    maximum sample size, with the protocol's prior and ``theta_t``; the monitoring rule
+    stops for futility below ``theta_l`` and for efficacy above ``theta_u``, from the
+    ``first_look``-th evaluated patient on.
+    """
+    m = protocol.monitoring
+    simon = compute_simon_status(outcomes, protocol=protocol)
+    known = [o for o in outcomes if o is not None]
+    n, x = len(known), sum(known)
+    level = protocol.analysis.conf_level
+    orr = (
+        Estimate(x / n, *binomial_ci(x, n, level=level, method=CI_METHOD))
+        if n
+        else Estimate(None, None, None)
+    )
+    pp: float | None = None
+    if n >= m.first_look and n <= simon.n:
+        from oncotrial.stats import predictive_probability
+
+        pp = float(
+            predictive_probability(x, n, simon.n, protocol.design.p0, m.theta_t, prior=(m.prior_a, m.prior_b))
+        )
+    if pp is None:
+        decision = (
+            f"before the first look ({n} of {m.first_look} evaluated)"
+            if n < m.first_look
+            else "maximum sample size reached"
+        )
+    elif pp < m.theta_l:
+        decision = "stop for futility"
+    elif pp > m.theta_u:
+        decision = "stop for efficacy"
+    else:
+        decision = "continue"
+    return InterimStatus(
+        n_enrolled=len(outcomes),
+        n_evaluated=n,
+        n_responders=x,
+        orr=orr,
+        conf_level=level,
+        simon=simon,
+        predictive_probability=pp,
+        monitoring_decision=decision,
+    )
+
+
+def outcomes_from_adam(adam: Any, *, protocol: Protocol) -> list[bool | None]:
+    """Primary-endpoint outcomes of the primary population in enrolment order.
+
+    A patient whose best response is one of the endpoint's responses is ``True``; a
+    patient still on treatment (``EOTSTT = "ONGOING"``) without one is ``None`` (pending);
+    everyone else is ``False``. Enrolment order is ``ENRLDT`` (``TRTSDT`` when absent),
+    then USUBJID.
+    """
+    adsl = dataset(adam, "ADSL", ["USUBJID"])
+    adrs = dataset(adam, "ADRS")
+    endpoint = protocol.primary_endpoint
+    pop = protocol.population(endpoint.population)
+    subjects = population_ids(adsl, pop.flag)
+    frame = adsl[adsl["USUBJID"].astype(str).isin(subjects)].copy()
+    frame["USUBJID"] = frame["USUBJID"].astype(str)
+    frame = frame.drop_duplicates("USUBJID")
+    order_col = next((c for c in ("ENRLDT", "TRTSDT") if c in frame.columns), None)
+    keys = [order_col, "USUBJID"] if order_col else ["USUBJID"]
+    frame = frame.sort_values(keys, kind="stable", na_position="last")
+    bor = best_response(adrs, pd.Index(frame["USUBJID"]), confirmed=endpoint.confirmed)
+    ongoing = (
+        frame["EOTSTT"].astype("string").str.upper().eq(ONGOING).fillna(False).to_numpy()
+        if "EOTSTT" in frame.columns
+        else [False] * len(frame)
+    )
+    out: list[bool | None] = []
+    for usubjid, still_on in zip(frame["USUBJID"], ongoing, strict=True):
+        if bor[usubjid] in endpoint.responses:
+            out.append(True)
+        else:
+            out.append(None if still_on else False)
+    return out

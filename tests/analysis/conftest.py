@@ -1,0 +1,18 @@
+"""Fixtures of the analysis tests: a small hand-made ADaM package."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("example_adam", Path(__file__).with_name("example_adam.py"))
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
+
+
+@pytest.fixture
+def adam():
+    """Seven patients: CR, PR, SD, PD + death, NE, no response record, never treated."""
+    return example.example_adam()
