@@ -7,8 +7,24 @@ else of oncotrial's but its errors. See ``docs/stats.md``.
 """
 
 from oncotrial.stats._binomial import binomial_ci, binomial_test
+from oncotrial.stats._km import KaplanMeier, SurvivalAt, kaplan_meier
+from oncotrial.stats._km_summaries import (
+    RestrictedMean,
+    landmark_survival,
+    median_follow_up,
+    numbers_at_risk,
+    rmst,
+)
 
 __all__ = [
+    "KaplanMeier",
+    "RestrictedMean",
+    "SurvivalAt",
     "binomial_ci",
     "binomial_test",
+    "kaplan_meier",
+    "landmark_survival",
+    "median_follow_up",
+    "numbers_at_risk",
+    "rmst",
 ]
