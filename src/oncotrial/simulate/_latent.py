@@ -9,8 +9,8 @@ Times are days from the first dose. The model, in order:
    latent time is nearer scan 1 than scan 2: before 1.5 imaging intervals) equals the
    scenario's DCR. Progression is read at the scan nearest ``t_prog`` (see 3), so the
    scan grid does not shift the reported median.
-2. Responders (CR/PR) are drawn among patients whose progression comes at scan 3 or
-   later (so that a response at scan 1 or 2 can be confirmed), with the probability that
+2. Responders (CR/PR) are drawn among patients whose progression comes after scan 3
+   (so that a response at scan 1 or 2 can be confirmed with a scan of margin), with the probability that
    makes their share of all patients the scenario's ORR; CRs are a share of them.
    Non-responders progressing after scan 1 are SD, the others PD.
 3. Tumour burden relative to baseline follows the two-population growth-inhibition
@@ -43,6 +43,10 @@ PD_RELATIVE = 1.20
 PD_ABSOLUTE_MM = 5.0
 
 CLASSES = ("CR", "PR", "SD", "PD")
+
+#: Responders are drawn among patients whose latent progression comes at least this
+#: many imaging intervals after the first dose.
+CONFIRMABLE_AFTER = 3.0
 
 
 @dataclass(frozen=True)
@@ -155,9 +159,10 @@ def draw_latent(
     scale = median_pfs / np.log(2.0) ** (1.0 / shape)
     t_prog = scale * rng.weibull(shape, n)
 
-    # responders among those progressing at scan 3 or later
-    can_confirm = t_prog >= 2.5 * interval
-    share_can_confirm = float(np.exp(-((2.5 * interval / scale) ** shape)))
+    # responders among those progressing after scan 3 (a full interval of margin after
+    # the confirming scan, so that measurement noise rarely turns it into PD)
+    can_confirm = t_prog >= CONFIRMABLE_AFTER * interval
+    share_can_confirm = float(np.exp(-((CONFIRMABLE_AFTER * interval / scale) ** shape)))
     p_respond = scenario.orr / share_can_confirm if share_can_confirm > 0 else np.inf
     if p_respond > 1.0:
         raise OncotrialError(
@@ -182,7 +187,8 @@ def draw_latent(
         [1.0, 0.55 + 0.35 * u_depth, 0.22 * u_depth],
         0.10 * u_depth,
     )
-    decay = np.log(2.0) / np.where(klass == "CR", 0.7 * half_life, half_life)
+    # responding tumours shrink faster, so that the response is seen by the first scan
+    decay = np.log(2.0) / np.where(np.isin(klass, ("CR", "PR")), 0.6 * half_life, half_life)
     t_cross = np.maximum(t_prog - 0.5 * interval, 0.25 * interval)
     growth = np.zeros(n)
     regrows = klass != "CR"
