@@ -7,6 +7,7 @@ else of oncotrial's but its errors. See ``docs/stats.md``.
 """
 
 from oncotrial.stats._binomial import binomial_ci, binomial_test
+from oncotrial.stats._cox import CoxResult, cox_hazard_ratio
 from oncotrial.stats._km import KaplanMeier, SurvivalAt, kaplan_meier
 from oncotrial.stats._km_summaries import (
     RestrictedMean,
@@ -15,15 +16,20 @@ from oncotrial.stats._km_summaries import (
     numbers_at_risk,
     rmst,
 )
+from oncotrial.stats._logrank import LogRankResult, logrank_test
 
 __all__ = [
+    "CoxResult",
     "KaplanMeier",
+    "LogRankResult",
     "RestrictedMean",
     "SurvivalAt",
     "binomial_ci",
     "binomial_test",
+    "cox_hazard_ratio",
     "kaplan_meier",
     "landmark_survival",
+    "logrank_test",
     "median_follow_up",
     "numbers_at_risk",
     "rmst",
