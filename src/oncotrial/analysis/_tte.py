@@ -10,6 +10,7 @@ import pandas as pd
 from oncotrial.analysis._datasets import population_ids, require_columns
 from oncotrial.analysis._results import Estimate, FollowUp, KmCurve, Landmark, TimeToEventResult
 from oncotrial.protocol import Duration, Endpoint, Protocol
+from oncotrial.stats import kaplan_meier, landmark_survival, median_follow_up, numbers_at_risk
 
 __all__ = ["AT_RISK_STEP_MONTHS", "compute_follow_up", "compute_time_to_event", "duration_in_days"]
 
@@ -45,14 +46,6 @@ def _opt(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _step_value(times: np.ndarray, values: np.ndarray, t: float, before: float | None) -> float | None:
-    """Value of a right-continuous step function at ``t`` (``before`` ahead of the first step)."""
-    idx = int(np.searchsorted(times, t, side="right")) - 1
-    if idx < 0:
-        return before
-    return _opt(values[idx])
-
-
 def _months(days: float | None, per_month: float) -> float | None:
     return None if days is None else days / per_month
 
@@ -81,52 +74,45 @@ def compute_time_to_event(
             for lm in settings.landmarks
         )
         return TimeToEventResult(
-            endpoint.code,
-            endpoint.name,
-            pop.code,
-            0,
-            0,
-            0,
-            none,
-            landmarks,
-            empty,
-            (),
-            ((0.0, 0),),
-            level,
-            settings.km_conf_type,
+            code=endpoint.code,
+            name=endpoint.name,
+            population=pop.code,
+            n=0,
+            n_events=0,
+            n_censored=0,
+            median=none,
+            landmarks=landmarks,
+            curve=empty,
+            censor_times=(),
+            at_risk=((0.0, 0),),
+            conf_level=level,
+            conf_type=settings.km_conf_type,
         )
-    from oncotrial.stats import kaplan_meier
-
     km = kaplan_meier(time, event, conf_type=settings.km_conf_type, level=level)
     km_time = np.asarray(km.time, dtype=float)
     surv = np.asarray(km.survival, dtype=float)
-    lower = np.asarray(km.lower, dtype=float)
-    upper = np.asarray(km.upper, dtype=float)
+    days = [duration_in_days(lm, protocol=protocol) for lm in settings.landmarks]
     med = km.median()
     median = Estimate(*(_months(_opt(v), per_month) for v in med))
     landmarks = []
     last = float(time.max())
-    for lm in settings.landmarks:
-        t = duration_in_days(lm, protocol=protocol)
-        reached_zero = len(surv) and surv[-1] == 0 and km_time[np.argmin(surv)] <= t
-        if t > last and not reached_zero:
-            est = Estimate(None, None, None)
+    reached_zero_at = float(km_time[surv == 0][0]) if (surv == 0).any() else None
+    for lm, at in zip(settings.landmarks, landmark_survival(km, days), strict=True):
+        t = at.time
+        if t > last and (reached_zero_at is None or reached_zero_at > t):
+            est = Estimate(None, None, None)  # beyond follow-up: not estimable
         else:
-            est = Estimate(
-                _step_value(km_time, surv, t, 1.0),
-                _step_value(km_time, lower, t, 1.0),
-                _step_value(km_time, upper, t, 1.0),
-            )
-        landmarks.append(Landmark(str(lm), t / per_month, est, int((time >= t).sum())))
+            est = Estimate(_opt(at.survival), _opt(at.lower), _opt(at.upper))
+        landmarks.append(Landmark(str(lm), t / per_month, est, int(at.n_risk)))
     horizon = duration_in_days(endpoint.horizon, protocol=protocol) / per_month
-    top = min(horizon, last / per_month)
-    ticks = np.arange(0.0, top + 1e-9, AT_RISK_STEP_MONTHS)
-    at_risk = tuple((float(t), int((time / per_month >= t).sum())) for t in ticks)
+    ticks = np.arange(0.0, min(horizon, last / per_month) + 1e-9, AT_RISK_STEP_MONTHS)
+    risk = numbers_at_risk(km, ticks * per_month)
+    at_risk = tuple((float(t), int(n)) for t, n in zip(ticks, risk, strict=True))
     curve = KmCurve(
         time=tuple(float(t) / per_month for t in km_time),
         survival=tuple(float(s) for s in surv),
-        lower=tuple(_opt(v) for v in lower),
-        upper=tuple(_opt(v) for v in upper),
+        lower=tuple(_opt(v) for v in km.lower),
+        upper=tuple(_opt(v) for v in km.upper),
         n_risk=tuple(int(v) for v in km.n_risk),
         n_event=tuple(int(v) for v in km.n_event),
         n_censor=tuple(int(v) for v in km.n_censor),
@@ -161,10 +147,7 @@ def compute_follow_up(
     method = f"reverse Kaplan-Meier on {endpoint.code} (Schemper & Smith 1996)"
     if len(time) == 0 or event.all():
         return FollowUp(endpoint.code, pop.code, len(time), Estimate(None, None, None), method)
-    from oncotrial.stats import kaplan_meier
-
-    km = kaplan_meier(
-        time, 1 - event, conf_type=protocol.analysis.km_conf_type, level=protocol.analysis.conf_level
-    )
-    est = Estimate(*(_months(_opt(v), per_month) for v in km.median()))
+    a = protocol.analysis
+    med = median_follow_up(time, event, conf_type=a.km_conf_type, level=a.conf_level)
+    est = Estimate(*(_months(_opt(v), per_month) for v in med))
     return FollowUp(endpoint.code, pop.code, len(time), est, method)
