@@ -163,3 +163,31 @@ def enrolled_subject(session: Session, actor: User, site_code: str = "101") -> S
     return enroll_subject(
         session, actor, subject.id, EnrollIn(enrollment_date=ENROLLED, version=subject.version)
     )
+
+
+@dataclass
+class Api:
+    """An HTTP client on the app over the world's database, with a token per user."""
+
+    client: Any
+    tokens: dict[str, str]
+
+    def __call__(self, who: str, method: str, url: str, json: Any = None, headers: dict | None = None) -> Any:
+        auth = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        return self.client.request(method, url, json=json, headers={**auth, **(headers or {})})
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[Api]:
+    from fastapi.testclient import TestClient
+
+    from oncotrial.app import create_app
+    from oncotrial.edc import issue_token
+    from oncotrial.settings import Settings
+
+    with world.session() as s:
+        tokens = {name: issue_token(s, world.user(s, name), lifetime_s=3600) for name in world.users}
+        s.commit()
+    app = create_app(Settings(database_url="sqlite://", secret_key="t" * 32), engine=world.engine)
+    with TestClient(app) as client:
+        yield Api(client, tokens)
