@@ -380,6 +380,9 @@ class AnalysisSettings(_Sourced):
     landmarks: list[Duration] = Field(min_length=1)
     days_per_month: float = Field(gt=0)
     aval_convention: Literal["end - start + 1"]
+    treatment_emergent_window: Duration = Field(
+        description="an adverse event starting up to this long after the last dose is treatment-emergent"
+    )
     data_cutoff: dt.date | None = None
 
 
