@@ -31,6 +31,9 @@ def _root(
 
 
 # Each module adds its commands to `app` when imported: one import line per module, below.
+from oncotrial.cli import analyze as _analyze  # noqa: E402,F401
+from oncotrial.cli import demo as _demo  # noqa: E402,F401
+from oncotrial.cli import design as _design  # noqa: E402,F401
 from oncotrial.cli import protocol as _protocol  # noqa: E402,F401
 
 

@@ -33,14 +33,13 @@ import numpy as np
 from scipy import optimize
 
 from oncotrial.errors import OncotrialError
+from oncotrial.recist._criteria import PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE
 from oncotrial.simulate._scenario import Scenario
 
 __all__ = ["Latent", "draw_latent", "growth_rate_for_crossing", "relative_burden"]
 
-#: RECIST 1.1 section 4.3.1: progression is a 20% increase of the sum over its nadir
-#: that is also at least 5 mm absolute.
-PD_RELATIVE = 1.20
-PD_ABSOLUTE_MM = 5.0
+PD_RELATIVE = 1.0 + PD_MIN_INCREASE
+PD_ABSOLUTE_MM = PD_MIN_ABSOLUTE_MM
 
 CLASSES = ("CR", "PR", "SD", "PD")
 

@@ -144,6 +144,7 @@ def simulate_course(
     held = {d.code: False for d in drugs}
     given = {d.code: 0 for d in drugs}
     first_day: dict[str, int] = {}
+    last_dose: dict[str, float] = {}
     course = Course()
 
     # which cycles can happen at all, for placing AE onsets
@@ -202,7 +203,8 @@ def simulate_course(
                 held[code] = False
                 continue
             dose = drug.dose if level[code] == 0 else drug.dose_levels[level[code] - 1]
-            why = "ADVERSE EVENT" if level[code] > 0 and given[code] and course.doses[-1][3] != dose else ""
+            why = "ADVERSE EVENT" if code in last_dose and last_dose[code] != dose else ""
+            last_dose[code] = float(dose)
             course.doses.append((cycle, day, code, float(dose), why))
             given[code] += 1
             first_day.setdefault(code, day)

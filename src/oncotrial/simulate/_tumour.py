@@ -11,24 +11,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oncotrial.recist._criteria import (
+    CR_NODE_MAX_MM,
+    MAX_TARGETS,
+    MAX_TARGETS_PER_ORGAN,
+    MIN_NODAL_TARGET_MM,
+    MIN_NON_NODAL_TARGET_MM,
+    NODAL_LOCATION,
+    PR_MIN_DECREASE,
+)
 from oncotrial.simulate._latent import PD_ABSOLUTE_MM, PD_RELATIVE, Latent, relative_burden
 
-__all__ = ["Lesions", "Scans", "draw_lesions", "read_scans"]
+__all__ = ["MAX_TARGETS", "ORGANS", "Lesions", "Scans", "draw_lesions", "read_scans"]
 
-# RECIST 1.1 section 3.2 and 4.2: at most 5 target lesions, at most 2 per organ;
-# measurable means longest diameter >= 10 mm (short axis >= 15 mm for a lymph node);
-# a node of 10-15 mm short axis is non-target; a node below 10 mm is normal.
-MAX_TARGETS = 5
-MAX_TARGETS_PER_ORGAN = 2
-MEASURABLE_MM = 10.0
-MEASURABLE_NODE_MM = 15.0
-NORMAL_NODE_MM = 10.0
+# RECIST 1.1 (constants from the recist package): at most 5 target lesions, at most
+# 2 per organ; measurable means longest diameter >= 10 mm (short axis >= 15 mm for a
+# lymph node); a node of 10-15 mm short axis is non-target; below 10 mm it is normal.
+MEASURABLE_MM = MIN_NON_NODAL_TARGET_MM
+MEASURABLE_NODE_MM = MIN_NODAL_TARGET_MM
+NORMAL_NODE_MM = CR_NODE_MAX_MM
 TOO_SMALL_MM = 5.0  # RECIST 1.1 appendix: a lesion too small to measure is recorded as 5 mm
 
 #: Sites of recurrent cervical cancer and how often a lesion sits there (assumption,
 #: after the usual pattern: pelvic/para-aortic nodes, local pelvic recurrence, lung,
 #: liver, peritoneum, bone).
-ORGANS = ("LYMPH NODE", "PELVIS", "LUNG", "LIVER", "PERITONEUM", "BONE", "ADRENAL GLAND")
+ORGANS = (NODAL_LOCATION, "PELVIS", "LUNG", "LIVER", "PERITONEUM", "BONE", "ADRENAL GLAND")
 ORGAN_WEIGHTS = np.array([0.34, 0.16, 0.20, 0.10, 0.08, 0.08, 0.04])
 NODE = 0
 BONE = ORGANS.index("BONE")
@@ -169,7 +176,7 @@ def read_scans(
         is_pd = target_pd | new_lesion[:, j]
         nt_absent = nontarget_absent[:, j] | ~has_nontarget
         is_cr = all_gone[:, j] & nt_absent
-        is_pr = (s <= 0.7 * base) | all_gone[:, j]
+        is_pr = (s <= (1.0 - PR_MIN_DECREASE) * base) | all_gone[:, j]
         code = np.where(is_pd, "PD", np.where(is_cr, "CR", np.where(is_pr, "PR", "SD")))
         response[:, j] = np.where(now, code, "")
         done[:, j] = now
