@@ -17,7 +17,7 @@ __all__ = ["answer_query", "close_query", "list_queries", "open_query", "raise_c
 
 def _model_for(table: str) -> type[Base]:
     for mapper in Base.registry.mappers:
-        if mapper.class_.__tablename__ == table and "subject_id" in mapper.columns:
+        if mapper.class_.__tablename__ == table and (table == "subject" or "subject_id" in mapper.columns):
             return mapper.class_
     raise OncotrialError(("record_table",), table, "is not a table of subject data", code="unknown_table")
 
@@ -25,7 +25,10 @@ def _model_for(table: str) -> type[Base]:
 def open_query(session: Session, actor: User, form: QueryIn) -> Query:
     """A monitor's query on ``record_table`` / ``record_id`` / ``field``."""
     model = _model_for(form.record_table)
-    record, subject = get_record(session, actor, model, form.record_id, Action.OPEN_QUERY)
+    if model is Subject:
+        record = subject = get_subject(session, actor, form.record_id, Action.OPEN_QUERY)
+    else:
+        record, subject = get_record(session, actor, model, form.record_id, Action.OPEN_QUERY)
     if form.field not in inspect(model).columns:
         raise OncotrialError(
             ("field",), form.field, f"is not a field of {form.record_table}", code="unknown_field"

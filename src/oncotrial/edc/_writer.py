@@ -95,13 +95,16 @@ def _void_signatures(session: Session, actor: User | None, subject: Subject | No
 
 
 def _flush(session: Session, record: Any) -> None:
+    # Read what the message needs first: after a failed flush the record cannot be loaded.
+    what = f"{record.__tablename__} {inspect(record).identity[0] if inspect(record).identity else ''}"
+    version = getattr(record, "version", None)
     try:
         session.flush()
     except StaleDataError:
         raise Conflict(
             ("version",),
-            getattr(record, "version", None),
-            f"{record.__tablename__} {record.id} was changed by someone else; reload it and try again",
+            version,
+            f"{what.strip()} was changed by someone else; reload it and try again",
             code="stale_version",
         ) from None
 
