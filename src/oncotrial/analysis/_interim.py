@@ -17,7 +17,6 @@ from oncotrial.analysis._datasets import dataset, population_ids
 from oncotrial.analysis._rates import CI_METHOD, best_response
 from oncotrial.analysis._results import Estimate, InterimStatus, SimonStatus
 from oncotrial.protocol import Protocol
-from oncotrial.protocol.model import SimonDesignSpec
 from oncotrial.stats import binomial_ci
 
 __all__ = ["compute_interim", "compute_simon_status", "outcomes_from_adam", "simon_design_of"]
@@ -27,15 +26,16 @@ ONGOING = "ONGOING"
 
 
 @lru_cache(maxsize=16)
-def _design(spec: SimonDesignSpec) -> Any:
+def _design(p0: float, p1: float, alpha: float, beta: float, kind: str, n_max: int | None) -> Any:
     from oncotrial.stats import simon_design
 
-    return simon_design(spec.p0, spec.p1, spec.alpha, spec.beta, kind=spec.kind, n_max=spec.n_max)
+    return simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
 
 
 def simon_design_of(protocol: Protocol) -> Any:
     """The Simon two-stage design computed from the protocol's design parameters (cached)."""
-    return _design(protocol.design)
+    d = protocol.design
+    return _design(d.p0, d.p1, d.alpha, d.beta, d.kind, d.n_max)
 
 
 def compute_simon_status(outcomes: Sequence[bool | None], *, protocol: Protocol) -> SimonStatus:

@@ -46,6 +46,10 @@ def _figure(fig_id: str, section: str, title: str, caption: str, alt: str, fig: 
     return ReportFigure(fig_id, section, title, caption, alt, data, width, height)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _median_text(est: Estimate) -> str:
     if est.estimate is None:
         return "not reached"
@@ -70,10 +74,10 @@ def build_figures(
                 f"km-{t.code.lower()}",
                 "time-to-event",
                 f"Kaplan-Meier estimate of {t.name.lower()}",
-                f"{t.population} population, n = {t.n}, {t.n_events} events. Shaded: pointwise {level} "
+                f"{t.population} population, n = {t.n}, {_count(t.n_events, 'event')}. Shaded: pointwise {level} "
                 f"CI ({t.conf_type}); ticks: censored patients; dashed: the median, {_median_text(t.median)}. "
                 "Numbers at risk under the time axis.",
-                f"Kaplan-Meier curve of {t.name} in months for {t.n} patients with {t.n_events} events; "
+                f"Kaplan-Meier curve of {t.name} in months for {t.n} patients with {_count(t.n_events, 'event')}; "
                 f"median {_median_text(t.median)}.",
                 km_figure(t),
             )
