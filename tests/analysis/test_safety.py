@@ -40,3 +40,10 @@ def test_severity_scale_when_no_toxicity_grade_is_recorded(adam, protocol):
     assert ae.scale == "severity"
     assert [(r.category, r.n) for r in ae.worst_grade] == [("Mild", 3), ("Moderate", 1), ("Severe", 1)]
     assert ae.n_grade3plus == 1
+
+
+def test_adam_severity_coded_grades_are_labelled_as_severity(adam, protocol):
+    adae = adam.adae.drop(columns="AETOXGR").assign(ATOXGRN=[3, 1, 2, 1, 1, 1, 1, 1], ATOXGRS="AESEV")
+    ae = compute_ae_summary(adae, adsl=adam.adsl, protocol=protocol)
+    assert ae.scale == "severity"
+    assert [r.category for r in ae.worst_grade] == ["Mild", "Moderate", "Severe"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oncotrial.adam import OS_RULES, progression_rules
 from oncotrial.analysis._rates import CI_METHOD
 from oncotrial.analysis._results import MethodNote, SimonStatus
 from oncotrial.analysis._tte import AT_RISK_STEP_MONTHS
@@ -11,29 +12,8 @@ __all__ = ["censoring_rules_text", "methods_notes"]
 
 
 def censoring_rules_text(protocol: Protocol) -> list[str]:
-    """One sentence per censoring rule switched on in the protocol."""
-    c = protocol.censoring
-    rules = []
-    if c.no_baseline_censor_at_start:
-        rules.append("No baseline tumour assessment: censored at the start date (day 1).")
-    if c.no_post_baseline_censor_at_start:
-        rules.append("No adequate post-baseline assessment and no death: censored at the start date (day 1).")
-    rules.append(
-        f"Death before the first post-baseline assessment is an event when it falls within "
-        f"{c.early_death_event_within_missed} scheduled assessment intervals "
-        f"({protocol.schedule.imaging_interval} each, ±{protocol.schedule.imaging_window_days} days) of the start; "
-        "later, it is censored at the last adequate assessment."
-    )
-    if c.new_therapy_censor_at_last_assessment:
-        rules.append(
-            "New anti-tumour therapy before progression: censored at the last adequate assessment before it."
-        )
-    rules.append(
-        f"Progression or death after {c.missed_assessments_censor} or more consecutive missed assessments: "
-        "censored at the last adequate assessment before the missed ones."
-    )
-    rules.append("No progression and no death: censored at the last adequate tumour assessment.")
-    return rules
+    """One sentence per PFS/DoR event or censoring rule, then the OS rules, as ADaM applies them."""
+    return [*progression_rules(protocol).describe(), *(rule.description for rule in OS_RULES)]
 
 
 def methods_notes(protocol: Protocol, simon: SimonStatus) -> tuple[MethodNote, ...]:
@@ -75,7 +55,7 @@ def methods_notes(protocol: Protocol, simon: SimonStatus) -> tuple[MethodNote, .
         ),
         MethodNote(
             "Censoring",
-            f"{protocol.censoring.guidance}: " + " ".join(censoring_rules_text(protocol)),
+            f"{progression_rules(protocol).guidance}. " + " ".join(censoring_rules_text(protocol)),
         ),
         MethodNote(
             "Median follow-up",

@@ -27,8 +27,8 @@ def compute_ae_summary(
 
     Rows with ``TRTEMFL = "Y"`` count when the flag is present (every row otherwise).
     The grade is read from ``ATOXGRN``, ``ATOXGR`` or ``AETOXGR``; data that record only
-    ``AESEV`` are summarised by worst severity (MILD, MODERATE, SEVERE) instead, and the
-    grade 3 or higher count is then the SEVERE count.
+    ``AESEV`` (``AESEV`` alone, or ``ATOXGRS = "AESEV"``) are summarised by worst severity
+    (MILD, MODERATE, SEVERE) instead, and the grade 3 or higher count is then the SEVERE count.
     """
     pop = protocol.population("SAF")
     subjects = population_ids(adsl, pop.flag)
@@ -37,7 +37,7 @@ def compute_ae_summary(
     ae = adae[adae["USUBJID"].astype(str).isin(subjects)]
     if "TRTEMFL" in ae.columns:
         ae = ae[yes(ae["TRTEMFL"])]
-    grade, labels = _grades(ae)
+    grade, labels, scale = _grades(ae)
     ae = ae.assign(_GRADE=grade)
     worst = ae.groupby(ae["USUBJID"].astype(str))["_GRADE"].max()
     worst_label = worst.map(lambda g: labels.get(int(g), "NOT RECORDED") if pd.notna(g) else "NOT RECORDED")
@@ -65,7 +65,7 @@ def compute_ae_summary(
     order = [labels[g] for g in sorted(labels)] + ["NOT RECORDED"]
     return AeSummary(
         population=pop.code,
-        scale="CTCAE grade" if any(c in adae.columns for c in _GRADE_COLUMNS) else "severity",
+        scale=scale,
         n=n,
         n_any=len(subjects_any),
         worst_grade=count_rows(worst_label, n, order),
@@ -77,13 +77,19 @@ def compute_ae_summary(
     )
 
 
-def _grades(ae: pd.DataFrame) -> tuple[pd.Series, dict[int, str]]:
-    """Numeric grade per row and the label of each grade value."""
+def _grades(ae: pd.DataFrame) -> tuple[pd.Series, dict[int, str], str]:
+    """Numeric grade per row, the label of each grade value, and the scale's name.
+
+    ADAE's ``ATOXGRS = "AESEV"`` says that ``ATOXGRN`` holds the severity (1-3), not a grade.
+    """
+    severity_labels = {v: k.capitalize() for k, v in _SEVERITY.items()}
     for column in _GRADE_COLUMNS:
         if column in ae.columns:
             grade = pd.to_numeric(ae[column], errors="coerce")
-            return grade, {g: f"Grade {g}" for g in range(1, 6)}
+            if "ATOXGRS" in ae.columns and ae["ATOXGRS"].astype(str).eq("AESEV").any():
+                return grade, severity_labels, "severity"
+            return grade, {g: f"Grade {g}" for g in range(1, 6)}, "CTCAE grade"
     if "AESEV" in ae.columns:
         grade = ae["AESEV"].astype("string").str.strip().str.upper().map(_SEVERITY)
-        return pd.to_numeric(grade, errors="coerce"), {v: k.capitalize() for k, v in _SEVERITY.items()}
-    return pd.Series(float("nan"), index=ae.index), {}
+        return pd.to_numeric(grade, errors="coerce"), severity_labels, "severity"
+    return pd.Series(float("nan"), index=ae.index), {}, "CTCAE grade"
