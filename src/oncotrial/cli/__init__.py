@@ -34,6 +34,7 @@ def _root(
 from oncotrial.cli import analyze as _analyze  # noqa: E402,F401
 from oncotrial.cli import demo as _demo  # noqa: E402,F401
 from oncotrial.cli import design as _design  # noqa: E402,F401
+from oncotrial.cli import edc as _edc  # noqa: E402,F401
 from oncotrial.cli import protocol as _protocol  # noqa: E402,F401
 
 

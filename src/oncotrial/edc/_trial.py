@@ -49,9 +49,9 @@ def setup_trial(session: Session, loaded: LoadedProtocol) -> Trial:
         protocol_sha256=loaded.sha256,
         protocol_text=loaded.path.read_text(encoding="utf-8"),
     )
-    session.add(trial)
-    session.flush()
-    return trial
+    from oncotrial.edc._writer import insert  # the writer reads the trial row: import late
+
+    return insert(session, None, trial, subject=None, reason="trial set-up", check=False)
 
 
 @lru_cache(maxsize=8)
