@@ -62,7 +62,9 @@ def build_adex(sdtm_ex: pd.DataFrame, *, dataset_adsl: pd.DataFrame, protocol: P
                         "PARCAT1": drug.code,
                         "PARCAT2": drug.name,
                         "AVAL": aval,
-                        "AVALU": {"NCYCLES": "CYCLES", "RDI": "%"}.get(paramcd, drug.basis.value),
+                        "AVALU": {"NCYCLES": "CYCLES", "RDI": "%"}.get(
+                            paramcd, drug.unit if drug.basis.value == "flat" else drug.basis.value
+                        ),
                         "ASTDT": rec["ASTDT"].min(),
                         "AENDT": rec["AENDT"].max(),
                     }

@@ -52,6 +52,13 @@ def _assessments(adrs: pd.DataFrame) -> dict[str, list[Assessment]]:
     return out
 
 
+def _has_baseline(subj: pd.Series) -> bool:
+    """BLTAFL "N" means no baseline tumour assessment; blank (no TU/TR data) is not judged."""
+    if "BLTAFL" in subj.index:
+        return subj["BLTAFL"] != "N"
+    return "BLTADT" not in subj.index or not pd.isna(subj["BLTADT"])
+
+
 def _row(subj: pd.Series, paramcd: str, start: pd.Timestamp, o: Outcome, offset: int, dpm: float) -> dict:
     aval = float((o.adt - start).days + offset)
     return {
@@ -87,7 +94,7 @@ def build_adtte(
     months (``analysis.days_per_month``); CNSR 0 is an event, 1 a censoring; RULECD names the
     rule applied (see :func:`progression_rules`); EVNTDESC/CNSDTDSC describe the date and
     SRCDOM/SRCVAR/SRCSEQ say where it was taken from. ADSL needs ENRLDT, TRTSDT, DTHDT,
-    LSTALVDT, NACTDT, BLTADT (baseline tumour assessment date; NaT for none), FASFL, RESPFL;
+    LSTALVDT, NACTDT, BLTAFL ("N": no baseline tumour assessment), FASFL, RESPFL;
     ADRS its OVR rows (ADT, AVALC, ASEQ) and the CRSP rows (ADT = first confirmed response).
     """
     rules = rules or progression_rules(protocol)
@@ -100,7 +107,7 @@ def build_adtte(
     rows = []
     for _, subj in adsl[adsl["FASFL"] == "Y"].iterrows():
         mine = assessments.get(subj["USUBJID"], [])
-        has_baseline = "BLTADT" not in subj or not pd.isna(subj["BLTADT"])
+        has_baseline = _has_baseline(subj)
         start = subj[pfs_start]
         anchor = subj[anchor_var] if not pd.isna(subj[anchor_var]) else start
         history = SubjectHistory(

@@ -1,0 +1,48 @@
+"""write_adam: XPT v5 with labels and SAS dates that read back, and CSV with ISO dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+
+from oncotrial.adam import write_adam
+from oncotrial.errors import ValidationFailed
+
+
+@pytest.fixture
+def adtte() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "STUDYID": ["S", "S"],
+            "USUBJID": ["S-1", "S-2"],
+            "PARAMCD": ["PFS", "OS"],
+            "STARTDT": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "ADT": pd.to_datetime(["2024-03-01", None]),
+            "AVAL": [61.0, float("nan")],
+            "CNSR": [0, 1],
+            "EVNTDESC": ["PROGRESSIVE DISEASE", ""],
+        }
+    )
+
+
+def test_xpt_round_trip_keeps_dates_values_and_labels(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    (path,) = write_adam({"ADTTE": adtte}, tmp_path, fmt="xpt")
+    back, meta = pyreadstat.read_xport(str(path), dates_as_pandas_datetime=True)
+    assert meta.table_name == "ADTTE" and meta.file_label == "Time-to-Event Analysis Dataset"
+    assert meta.column_names_to_labels["CNSR"] == "Censor"
+    pd.testing.assert_series_equal(back["ADT"], adtte["ADT"], check_dtype=False)
+    assert back["CNSR"].tolist() == [0.0, 1.0] and back["EVNTDESC"].tolist() == ["PROGRESSIVE DISEASE", ""]
+
+
+def test_csv_writes_iso_dates(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    (path,) = write_adam({"ADTTE": adtte}, tmp_path)
+    assert path.name == "adtte.csv"
+    assert pd.read_csv(path)["STARTDT"].tolist() == ["2024-01-01", "2024-01-02"]
+
+
+def test_variable_name_over_8_characters_is_refused(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed, match=r"ADTTE\.LONGNAME9: variable name must be at most 8 characters"):
+        write_adam({"ADTTE": adtte.assign(LONGNAME9=1)}, tmp_path, fmt="xpt")
