@@ -11,7 +11,7 @@ from oncotrial.analysis._disposition import compute_disposition
 from oncotrial.analysis._interim import compute_interim, outcomes_from_adam
 from oncotrial.analysis._methods import methods_notes
 from oncotrial.analysis._rates import compute_bor_distribution, compute_rate
-from oncotrial.analysis._results import Provenance, StudyResults
+from oncotrial.analysis._results import MethodNote, Provenance, StudyResults
 from oncotrial.analysis._safety import compute_ae_summary
 from oncotrial.analysis._tte import compute_follow_up, compute_time_to_event
 from oncotrial.protocol import Protocol
@@ -60,10 +60,35 @@ def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = No
         simon=interim.simon,
         interim=interim,
         safety=safety,
-        methods=methods_notes(protocol, interim.simon),
+        methods=_derivation_notes(adam) + methods_notes(protocol, interim.simon),
         assumptions=tuple((loc, src.text) for loc, src in protocol.assumptions()),
         provenance=provenance,
+        notes=_data_notes(adam),
     )
+
+
+def _derivation_notes(adam: Any) -> tuple[MethodNote, ...]:
+    """How the package's overall responses were obtained, when the package says."""
+    source = getattr(adam, "response_source", None)
+    if source == "recist":
+        text = "Computed from the tumour measurements (TU/TR) by the RECIST 1.1 engine."
+    elif source == "rs":
+        text = "As recorded in RS (RSTESTCD = OVRLRESP), not recomputed."
+    else:
+        return ()
+    return (MethodNote("Overall responses", text),)
+
+
+def _data_notes(adam: Any) -> tuple[str, ...]:
+    """Remarks on the data a reader should see (e.g. RS disagreeing with the computed responses)."""
+    discrepancies = getattr(adam, "discrepancies", None)
+    if discrepancies is not None and len(discrepancies):
+        n_subjects = discrepancies["USUBJID"].nunique() if "USUBJID" in discrepancies.columns else "?"
+        return (
+            f"{len(discrepancies)} assessments of {n_subjects} patients where the recorded response (RS) "
+            "differs from the RECIST 1.1 computation; the ADaM package lists them.",
+        )
+    return ()
 
 
 def write_results(results: StudyResults, path: str | Path) -> Path:

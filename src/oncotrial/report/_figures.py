@@ -154,7 +154,7 @@ def swimmer_figure(timelines: pd.DataFrame) -> Figure:
     ax.barh(y, treat, color=[_colour(b) for b in timelines["BOR"]], height=0.6, edgecolor="none")
     markers = [
         ("RESPONSE", "^", "#000000", "First confirmed response"),
-        ("PD", "X", "#D55E00", "Progression"),
+        ("PD", "X", "#000000", "Progression"),
         ("DEATH", "s", "#000000", "Death"),
     ]
     handles: list = []
