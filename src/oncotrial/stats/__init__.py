@@ -17,12 +17,24 @@ from oncotrial.stats._km_summaries import (
     rmst,
 )
 from oncotrial.stats._logrank import LogRankResult, logrank_test
+from oncotrial.stats._simon import (
+    SimonCharacteristics,
+    SimonDecision,
+    SimonDesign,
+    simon_decision,
+    simon_design,
+    simon_design_from_spec,
+    simon_operating_characteristics,
+)
 
 __all__ = [
     "CoxResult",
     "KaplanMeier",
     "LogRankResult",
     "RestrictedMean",
+    "SimonCharacteristics",
+    "SimonDecision",
+    "SimonDesign",
     "SurvivalAt",
     "binomial_ci",
     "binomial_test",
@@ -33,4 +45,8 @@ __all__ = [
     "median_follow_up",
     "numbers_at_risk",
     "rmst",
+    "simon_decision",
+    "simon_design",
+    "simon_design_from_spec",
+    "simon_operating_characteristics",
 ]

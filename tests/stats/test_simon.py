@@ -1,0 +1,225 @@
+"""simon_design, its operating characteristics and decisions.
+
+Where each reference row comes from is stated beside it:
+
+* SIMON_1989: rows of Simon R (1989), Controlled Clinical Trials 10:1-10,
+  Table 1 (p1 - p0 = 0.20), as printed there and widely reproduced: r1/n1, r/n,
+  EN(p0) to one decimal and PET(p0) to two. Only rows whose every entry we are
+  sure of are listed (the p0 = 0.40 .. 0.70 rows are left out for that reason;
+  for p0 = 0.30 / alpha 0.05 / beta 0.20 only the optimal design).
+* CLINFUN: output printed in the documentation of R's clinfun package
+  (veseshan/clinfun on GitHub, ``dev/reference/ph2simon.html`` and
+  ``dev/reference/twostage.admissible.html``), EN(p0) and PET(p0) as printed.
+  clinfun is not packaged for this Debian release (``apt-cache policy
+  r-cran-clinfun`` has no candidate), so it could not be run here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from oncotrial.errors import OncotrialError
+from oncotrial.stats import (
+    simon_decision,
+    simon_design,
+    simon_design_from_spec,
+    simon_operating_characteristics,
+)
+
+# (p0, p1, alpha, beta, kind, r1, n1, r, n, EN(p0), PET(p0)) -- SIMON_1989, Table 1
+SIMON_1989 = [
+    (0.05, 0.25, 0.10, 0.10, "optimal", 0, 9, 2, 24, 14.5, 0.63),
+    (0.05, 0.25, 0.10, 0.10, "minimax", 0, 13, 2, 20, 16.4, 0.51),
+    (0.05, 0.25, 0.05, 0.20, "optimal", 0, 9, 2, 17, 12.0, 0.63),
+    (0.05, 0.25, 0.05, 0.20, "minimax", 0, 12, 2, 16, 13.8, 0.54),
+    (0.05, 0.25, 0.05, 0.10, "optimal", 0, 9, 3, 30, 16.8, 0.63),
+    (0.05, 0.25, 0.05, 0.10, "minimax", 0, 15, 3, 25, 20.4, 0.46),
+    (0.10, 0.30, 0.10, 0.10, "optimal", 1, 12, 5, 35, 19.8, 0.66),
+    (0.10, 0.30, 0.10, 0.10, "minimax", 1, 16, 4, 25, 20.4, 0.51),
+    (0.10, 0.30, 0.05, 0.20, "optimal", 1, 10, 5, 29, 15.0, 0.74),
+    (0.10, 0.30, 0.05, 0.20, "minimax", 1, 15, 5, 25, 19.5, 0.55),
+    (0.10, 0.30, 0.05, 0.10, "optimal", 2, 18, 6, 35, 22.5, 0.73),
+    (0.10, 0.30, 0.05, 0.10, "minimax", 2, 22, 6, 33, 26.2, 0.62),
+    (0.20, 0.40, 0.10, 0.10, "optimal", 3, 17, 10, 37, 26.0, 0.55),
+    (0.20, 0.40, 0.10, 0.10, "minimax", 3, 19, 10, 36, 28.3, 0.46),
+    (0.20, 0.40, 0.05, 0.20, "optimal", 3, 13, 12, 43, 20.6, 0.75),
+    (0.20, 0.40, 0.05, 0.20, "minimax", 4, 18, 10, 33, 22.3, 0.72),
+    (0.20, 0.40, 0.05, 0.10, "optimal", 4, 19, 15, 54, 30.4, 0.67),
+    (0.20, 0.40, 0.05, 0.10, "minimax", 5, 24, 13, 45, 31.2, 0.66),
+    (0.30, 0.50, 0.10, 0.10, "optimal", 7, 22, 17, 46, 29.9, 0.67),
+    (0.30, 0.50, 0.10, 0.10, "minimax", 7, 28, 15, 39, 35.0, 0.36),
+    (0.30, 0.50, 0.05, 0.20, "optimal", 5, 15, 18, 46, 23.6, 0.72),
+    (0.30, 0.50, 0.05, 0.10, "optimal", 8, 24, 24, 63, 34.7, 0.73),
+    (0.30, 0.50, 0.05, 0.10, "minimax", 7, 24, 21, 53, 36.6, 0.56),
+]
+
+# (p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, EN(p0), PET(p0)) -- CLINFUN ph2simon examples
+CLINFUN = [
+    (0.2, 0.4, 0.1, 0.1, 100, "optimal", 3, 17, 10, 37, 26.02, 0.5489),
+    (0.2, 0.4, 0.1, 0.1, 100, "minimax", 3, 19, 10, 36, 28.26, 0.4551),
+    (0.2, 0.35, 0.05, 0.05, 100, "optimal", 11, 53, 26, 99, 69.88, 0.6330),
+    (0.2, 0.35, 0.05, 0.05, 100, "minimax", 15, 68, 25, 95, 75.44, 0.7244),
+    (0.2, 0.35, 0.05, 0.05, 150, "optimal", 11, 50, 28, 109, 67.07, 0.7107),
+]
+
+
+def _ids(rows):
+    return [f"{r[0]}-{r[1]}-a{r[2]}-b{r[3]}-{r[4] if isinstance(r[4], str) else r[5]}" for r in rows]
+
+
+@pytest.mark.parametrize("row", SIMON_1989, ids=_ids(SIMON_1989))
+def test_reproduces_simon_1989_table_1(row):
+    p0, p1, alpha, beta, kind, r1, n1, r, n, en0, pet0 = row
+    d = simon_design(p0, p1, alpha, beta, kind=kind)
+    assert (d.r1, d.n1, d.r, d.n) == (r1, n1, r, n)
+    assert round(d.en0, 1) == en0
+    assert round(d.pet0, 2) == pet0
+    assert d.alpha <= alpha and d.power >= 1 - beta
+
+
+@pytest.mark.parametrize("row", CLINFUN, ids=_ids(CLINFUN))
+def test_reproduces_clinfun_ph2simon_examples(row):
+    p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, en0, pet0 = row
+    d = simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
+    assert (d.r1, d.n1, d.r, d.n) == (r1, n1, r, n)
+    assert round(d.en0, 2) == en0
+    assert round(d.pet0, 4) == pet0
+
+
+def test_admissible_designs_match_clinfun_twostage_admissible():
+    # clinfun documentation: twostage.admissible(ph2simon(0.5, 0.7, 0.05, 0.1)), printed to 7 digits.
+    expected = [
+        ("minimax", 14, 27, 32, 53, 36.11440, 0.6494460),
+        ("admissible", 12, 23, 34, 57, 34.51987, 0.6611803),
+        ("optimal", 13, 24, 36, 61, 34.01324, 0.7293719),
+    ]
+    got = simon_design(0.5, 0.7, 0.05, 0.1).admissible
+    assert [(d.kind, d.r1, d.n1, d.r, d.n) for d in got] == [e[:5] for e in expected]
+    for d, e in zip(got, expected, strict=True):
+        assert math.isclose(d.en0, e[5], abs_tol=5e-6) and math.isclose(d.pet0, e[6], abs_tol=5e-8)
+
+
+def test_minimax_and_optimal_share_one_admissible_list():
+    opt = simon_design(0.2, 0.4, 0.05, 0.2)
+    mm = simon_design(0.2, 0.4, 0.05, 0.2, kind="minimax")
+    assert opt.admissible == mm.admissible
+    assert opt.admissible[0] == mm and opt.admissible[-1] == opt
+
+
+def _brute_force(design, p):
+    """Enumerate every (x1, x2) outcome: an independent check of the closed forms."""
+    promising = stop = 0.0
+    for x1 in range(design.n1 + 1):
+        w1 = stats.binom.pmf(x1, design.n1, p)
+        if x1 <= design.r1:
+            stop += w1
+            continue
+        for x2 in range(design.n - design.n1 + 1):
+            if x1 + x2 > design.r:
+                promising += w1 * stats.binom.pmf(x2, design.n - design.n1, p)
+    return promising, stop
+
+
+@pytest.mark.parametrize("p", [0.0, 0.1, 0.2, 0.3, 0.4, 0.55, 1.0])
+def test_operating_characteristics_agree_with_enumeration(p):
+    d = simon_design(0.2, 0.4, 0.05, 0.2)
+    oc = simon_operating_characteristics(d, p)
+    promising, stop = _brute_force(d, p)
+    assert math.isclose(oc.prob_promising, promising, rel_tol=1e-12, abs_tol=1e-15)
+    assert math.isclose(oc.prob_early_stop, stop, rel_tol=1e-12, abs_tol=1e-15)
+    assert math.isclose(oc.expected_n, d.n1 + (1 - stop) * (d.n - d.n1), rel_tol=1e-12)
+
+
+def test_operating_characteristics_at_p0_and_p1_are_the_designs_alpha_and_power():
+    d = simon_design(0.1, 0.3, 0.05, 0.1)
+    assert math.isclose(simon_operating_characteristics(d, d.p0).prob_promising, d.alpha, rel_tol=1e-12)
+    assert math.isclose(simon_operating_characteristics(d, d.p1).prob_promising, d.power, rel_tol=1e-12)
+    assert math.isclose(simon_operating_characteristics(d, d.p0).expected_n, d.en0, rel_tol=1e-12)
+
+
+def test_the_bundled_protocol_design_is_built_from_its_design_section(protocol):
+    d = simon_design_from_spec(protocol.design)
+    assert d.kind == protocol.design.kind
+    assert (d.p0, d.p1) == (protocol.design.p0, protocol.design.p1)
+    assert d.alpha <= protocol.design.alpha and d.power >= 1 - protocol.design.beta
+
+
+D = simon_design(0.2, 0.4, 0.05, 0.2)  # 3/13, 12/43
+
+
+@pytest.mark.parametrize(
+    ("args", "analysis", "decision", "reason"),
+    [
+        ((3, 13), "interim", "stop for futility", "3 responses in 13 patients <= r1 = 3"),
+        ((4, 13), "interim", "continue to stage 2", "4 responses in 13 patients > r1 = 3"),
+        ((4, 9), "interim", "continue to stage 2", "4 responses in 9 patients > r1 = 3"),
+        ((2, 9), "interim", "continue stage 1", "2 responses in 9 patients; stage 1 has 4 patients to go"),
+        ((2, 11), "interim", "continue stage 1", "2 responses in 11 patients; stage 1 has 2 patients to go"),
+        ((0, 11), "interim", "stop for futility", "0 responses in 11 patients: 2 more cannot exceed r1 = 3"),
+        ((5, 13, 13, 43), "final", "promising", "13 responses in 43 patients > r = 12"),
+        ((5, 13, 12, 43), "final", "not promising", "12 responses in 43 patients <= r = 12"),
+        ((5, 13, 13, 30), "final", "promising", "13 responses in 30 patients > r = 12"),
+        ((5, 13, 8, 30), "final", "continue stage 2", "8 responses in 30 patients; 13 patients to go"),
+        ((4, 13, 5, 40), "final", "not promising", "5 responses in 40 patients: 3 more cannot exceed r = 12"),
+    ],
+)
+def test_decisions_at_interim_and_final(args, analysis, decision, reason):
+    got = simon_decision(D, *args)
+    assert (got.analysis, got.decision, got.reason) == (analysis, decision, reason)
+
+
+def test_final_after_a_futility_stop_is_refused():
+    with pytest.raises(
+        OncotrialError, match=r"^responses_total: stage 1 stopped for futility \(3 <= r1 = 3\)"
+    ):
+        simon_decision(D, 3, 13, 10, 43)
+
+
+def test_stage_one_larger_than_n1_is_refused():
+    with pytest.raises(
+        OncotrialError, match=r"^n_stage1: must not exceed the design's n1 \(13\) \(got 14\)$"
+    ):
+        simon_decision(D, 3, 14)
+
+
+def test_more_responses_than_patients_is_refused():
+    with pytest.raises(OncotrialError, match=r"^responses_stage1: must not exceed n_stage1 \(5\) \(got 6\)$"):
+        simon_decision(D, 6, 5)
+
+
+def test_total_responses_below_stage_one_is_refused():
+    with pytest.raises(
+        OncotrialError, match=r"^responses_total: must be at least responses_stage1 \(5\) \(got 4\)$"
+    ):
+        simon_decision(D, 5, 13, 4, 40)
+
+
+def test_total_needs_both_counts():
+    with pytest.raises(OncotrialError, match=r"^n_total: responses_total and n_total must be given together"):
+        simon_decision(D, 5, 13, 10)
+
+
+def test_p1_not_above_p0_is_refused():
+    with pytest.raises(OncotrialError, match=r"^p1: must be above p0 \(0\.3\) \(got 0\.2\)$"):
+        simon_design(0.3, 0.2, 0.05, 0.2)
+
+
+def test_no_design_within_n_max_names_n_max():
+    with pytest.raises(OncotrialError, match=r"^n_max: no two-stage design with n <= n_max meets alpha"):
+        simon_design(0.2, 0.3, 0.05, 0.1, n_max=40)
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(OncotrialError, match=r"^kind: must be one of 'optimal', 'minimax'"):
+        simon_design(0.2, 0.4, 0.05, 0.2, kind="admissible")
+
+
+def test_design_repr_and_to_dict_are_readable():
+    assert repr(D).startswith("SimonDesign(optimal: r1/n1 = 3/13, r/n = 12/43, EN(p0) = 20.58")
+    d = D.to_dict()
+    assert d["n"] == 43 and d["admissible"][0]["kind"] == "minimax"
+    assert np.isfinite(d["power"])
