@@ -61,6 +61,7 @@ from oncotrial.edc._queries import answer_query, close_query, list_queries, open
 from oncotrial.edc._signoff import freeze_subject, lock_database, sign_casebook, signatures, unlock_database
 from oncotrial.edc._subjects import enroll_subject, list_subjects, screen_subject, update_screening
 from oncotrial.edc._trial import get_trial, setup_trial, trial_protocol
+from oncotrial.edc._tumour import list_assessments, record_assessment, tu_tr_frames
 
 __all__ = [
     "FORMS",
@@ -113,6 +114,7 @@ __all__ = [
     "hash_password",
     "idempotent_create",
     "issue_token",
+    "list_assessments",
     "list_doses",
     "list_queries",
     "list_records",
@@ -121,6 +123,7 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "open_query",
+    "record_assessment",
     "record_dose",
     "require",
     "revoke_token",
@@ -130,6 +133,7 @@ __all__ = [
     "sign_casebook",
     "signatures",
     "trial_protocol",
+    "tu_tr_frames",
     "unit_of_work",
     "unlock_database",
     "update_dose",

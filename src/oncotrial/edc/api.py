@@ -19,15 +19,15 @@ from pydantic import BaseModel, Field, create_model
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _admin, _clinical, _dosing, _queries, _signoff, _subjects
+from oncotrial.edc import _admin, _clinical, _dosing, _queries, _signoff, _subjects, _tumour
 from oncotrial.edc._access import Action, get_subject, require
 from oncotrial.edc._audit import verify_chain
 from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_for_token
 from oncotrial.edc._db import unit_of_work
 from oncotrial.edc._errors import NotAuthenticated
 from oncotrial.edc._idempotency import idempotent_create
-from oncotrial.edc._models import Dose, Site, Subject, User
-from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn
+from oncotrial.edc._models import Dose, Site, Subject, TumourAssessment, User
+from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn, TumourAssessmentIn
 
 __all__ = ["CurrentUser", "DbSession", "current_user", "db_session", "router", "serialize"]
 
@@ -266,6 +266,36 @@ def delete_dose(
     reason: Annotated[str | None, Query()] = None,
 ) -> None:
     _dosing.delete_dose(session, user, dose_id, expected_version=version, reason=reason)
+
+
+# --- tumour assessments -----------------------------------------------------------------
+
+
+@router.get("/subjects/{subject_id}/tumour-assessments", tags=["tumour assessments"])
+def list_assessments(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(a) for a in _tumour.list_assessments(session, user, subject_id)]
+
+
+@router.post("/subjects/{subject_id}/tumour-assessments", tags=["tumour assessments"], status_code=201)
+def record_assessment(
+    subject_id: int,
+    body: TumourAssessmentIn,
+    session: DbSession,
+    user: CurrentUser,
+    response: Response,
+    key: IdemKey = None,
+) -> dict[str, Any]:
+    """Record an assessment by lesion; the RECIST 1.1 response is computed and a mismatch queried."""
+    record, created = idempotent_create(
+        session,
+        user,
+        key,
+        f"tumour_assessment:{subject_id}",
+        body,
+        TumourAssessment,
+        lambda: _tumour.record_assessment(session, user, subject_id, body),
+    )
+    return _created(response, record, created)
 
 
 # --- other forms: adverse events, therapies, end of treatment, survival, death -----------
