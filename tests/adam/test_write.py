@@ -44,5 +44,17 @@ def test_csv_writes_iso_dates(adtte: pd.DataFrame, tmp_path: Path) -> None:
 
 
 def test_variable_name_over_8_characters_is_refused(adtte: pd.DataFrame, tmp_path: Path) -> None:
-    with pytest.raises(ValidationFailed, match=r"ADTTE\.LONGNAME9: variable name must be at most 8 characters"):
+    with pytest.raises(
+        ValidationFailed, match=r"ADTTE\.LONGNAME9: variable name must be at most 8 characters"
+    ):
         write_adam({"ADTTE": adtte.assign(LONGNAME9=1)}, tmp_path, fmt="xpt")
+
+
+def test_text_over_200_bytes_continues_in_numbered_columns(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    long = "target PD: " + "T01 " * 80  # 331 characters
+    (path,) = write_adam({"ADTTE": adtte.assign(RULE=[long, "short"])}, tmp_path, fmt="xpt")
+    back, _ = pyreadstat.read_xport(str(path))
+    parts = [c for c in back.columns if c.startswith("RULE")]
+    assert parts == ["RULE", "RULE1"]
+    assert "".join(back.loc[0, parts]).rstrip() == long.rstrip()
+    assert back.loc[1, "RULE"] == "short"

@@ -207,8 +207,9 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
     """ADRS rows: OVR per assessment, then per subject BOR, CBOR, RSP, CRSP, DCR and PD.
 
     Per-subject rows exist for every subject with a reference start date; a subject without
-    assessments has BOR/CBOR "MISSING" and flags "N". CRSP's ADT is the date of the first
-    confirmed CR/PR (the start of duration of response); DCR follows the confirmed BOR.
+    post-baseline assessments has BOR/CBOR "MISSING" (AVAL 7, as admiralonco) and flags "N".
+    RSP's ADT is the first CR/PR; CRSP's the first confirmed CR/PR (the start of duration of
+    response); DCR follows the confirmed BOR. AVAL codes responses by :data:`AVAL_CODES`.
     """
     evaluator = protocol.response.accepted_evaluator.title()
     tp = tables.timepoints
@@ -226,9 +227,12 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
         }
     )
     best = tables.best
+    assessed = best["USUBJID"].isin(set(tp["USUBJID"]))
+    responses = tp[tp["OVRLRESP"].isin(["CR", "PR"])]
+    first_response = best["USUBJID"].map(responses.groupby("USUBJID")["ADT"].min())
     dcr_codes = set(protocol.endpoint("DCR").responses) | {"NON-CR/NON-PD"}
-    bor = best["BOR"].fillna("MISSING").replace("", "MISSING")
-    cbor = best["CBOR"].fillna("MISSING").replace("", "MISSING")
+    bor = best["BOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")
+    cbor = best["CBOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")
     subject_rows = [
         _param(best, "BOR", f"Best Overall Response by {evaluator}", bor, best["BORDT"], best["BORRULE"]),
         _param(
@@ -244,7 +248,7 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
             "RSP",
             "Response (CR or PR), unconfirmed",
             best["RSPFL"].fillna("N"),
-            best["BORDT"].where(best["RSPFL"] == "Y"),
+            first_response.where(best["RSPFL"] == "Y"),
             "",
         ),
         _param(best, "CRSP", "Confirmed Response (CR or PR)", best["CRSPFL"].fillna("N"), best["FRSPDT"], ""),
