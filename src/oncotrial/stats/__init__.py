@@ -17,6 +17,11 @@ from oncotrial.stats._km_summaries import (
     rmst,
 )
 from oncotrial.stats._logrank import LogRankResult, logrank_test
+from oncotrial.stats._predictive import (
+    PredictiveBoundary,
+    predictive_probability,
+    predictive_stopping_table,
+)
 from oncotrial.stats._simon import (
     SimonCharacteristics,
     SimonDecision,
@@ -31,6 +36,7 @@ __all__ = [
     "CoxResult",
     "KaplanMeier",
     "LogRankResult",
+    "PredictiveBoundary",
     "RestrictedMean",
     "SimonCharacteristics",
     "SimonDecision",
@@ -44,6 +50,8 @@ __all__ = [
     "logrank_test",
     "median_follow_up",
     "numbers_at_risk",
+    "predictive_probability",
+    "predictive_stopping_table",
     "rmst",
     "simon_decision",
     "simon_design",
