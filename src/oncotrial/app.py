@@ -40,4 +40,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(api_router)
     # --- web pages: mount their router below this line -----------------------------------
+    from oncotrial.web import install as install_web
+
+    install_web(app)
     return app

@@ -6,37 +6,71 @@ suite starts the same application under uvicorn (see ``test_workflow_browser.py`
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from oncotrial.edc._auth import hash_password
-from oncotrial.edc._db import make_engine, make_sessionmaker
-from oncotrial.edc._models import Base, Site, User
-from oncotrial.protocol import load_protocol
+from oncotrial.app import create_app
+from oncotrial.edc import _auth, create_site, create_user, make_engine, setup_trial
+from oncotrial.edc._models import Base
+from oncotrial.protocol import default_protocol_path, read_protocol
 from oncotrial.settings import Settings
-from oncotrial.web import install
 
 PASSWORD = "correct horse 42"
 
+#: (username, role, site codes): one user per role at site A, a coordinator at site B.
+USERS = [
+    ("coord_a", "site_coordinator", ["A01"]),
+    ("coord_b", "site_coordinator", ["B01"]),
+    ("inv_a", "investigator", ["A01"]),
+    ("monitor_a", "monitor", ["A01"]),
+    ("sponsor", "sponsor_admin", []),
+    ("stats", "statistician", []),
+]
 
-@functools.cache
-def password_hash() -> str:
-    """One argon2 hash shared by every test user (hashing is deliberately slow)."""
-    return hash_password(PASSWORD)
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    # argon2's server cost makes each sign-in slow; the algorithm and code path stay the same.
+    saved = _auth._hasher
+    _auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    _auth._hasher = saved
+
+
+def seed_trial(sessions: sessionmaker[Session]) -> None:
+    """The bundled trial, sites A01 and B01 and :data:`USERS`, through the EDC services."""
+    with sessions() as db:
+        setup_trial(db, read_protocol(default_protocol_path()))
+        create_site(db, None, code="A01", name="Site A", country="CHN")
+        create_site(db, None, code="B01", name="Site B", country="CHN")
+        for username, role, sites in USERS:
+            create_user(
+                db,
+                None,
+                username=username,
+                full_name=username.replace("_", " ").title(),
+                role=role,
+                password=PASSWORD,
+                site_codes=sites,
+            )
+        db.commit()
 
 
 @dataclass(frozen=True)
 class WebEnv:
     app: FastAPI
     settings: Settings
+    sessions: sessionmaker[Session]
 
 
 def make_web_app(tmp_path, session_lifetime_s: int = 3600) -> WebEnv:
+    """The whole application (API and pages) on a fresh SQLite file with the seeded trial."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'web.db'}",
         secret_key="test-secret-key-0123456789",
@@ -44,33 +78,9 @@ def make_web_app(tmp_path, session_lifetime_s: int = 3600) -> WebEnv:
     )
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)
-    sessions = make_sessionmaker(engine)
-    with sessions() as db:
-        site_a = Site(code="A01", name="Site A", country="CHN")
-        site_b = Site(code="B01", name="Site B", country="CHN")
-        db.add_all([site_a, site_b])
-        db.flush()
-        for username, role, sites in [
-            ("coord_a", "site_coordinator", [site_a]),
-            ("coord_b", "site_coordinator", [site_b]),
-            ("inv_a", "investigator", [site_a]),
-            ("monitor_a", "monitor", [site_a]),
-            ("sponsor", "sponsor_admin", []),
-            ("stats", "statistician", []),
-        ]:
-            db.add(
-                User(
-                    username=username,
-                    full_name=username.replace("_", " ").title(),
-                    role=role,
-                    password_hash=password_hash(),
-                    sites=sites,
-                )
-            )
-        db.commit()
-    app = FastAPI()
-    install(app, settings=settings, sessions=sessions, protocol=load_protocol())
-    return WebEnv(app, settings)
+    app = create_app(settings, engine=engine)
+    seed_trial(app.state.sessions)
+    return WebEnv(app, settings, app.state.sessions)
 
 
 @pytest.fixture

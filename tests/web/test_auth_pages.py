@@ -110,3 +110,43 @@ def test_htmx_and_its_licence_are_served_from_the_package(client):
     licence = client.get("/static/LICENSE.htmx")
     assert "Zero-Clause BSD" in licence.text
     assert client.get("/static/..%2Fsettings.py").status_code == 404
+
+
+def test_password_change_needs_the_current_password_and_names_each_field(client):
+    sign_in(client, "coord_a")
+    token = csrf_of(client, "/password")
+    response = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current_password": "not it",
+            "new_password": "short",
+            "confirm_password": "short",
+        },
+    )
+    assert response.status_code == 422
+    assert "is not your current password" in response.text
+    assert "must be at least 8 characters" in response.text
+    assert 'href="#f-current_password"' in response.text  # the summary links to the field
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(web_env):
+    with TestClient(web_env.app) as mine, TestClient(web_env.app) as other:
+        sign_in(mine, "coord_a")
+        sign_in(other, "coord_a")
+        token = csrf_of(mine, "/password")
+        response = mine.post(
+            "/password",
+            data={
+                "csrf_token": token,
+                "current_password": PASSWORD,
+                "new_password": "a new long secret",
+                "confirm_password": "a new long secret",
+            },
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        assert mine.get("/password", follow_redirects=False).status_code == 200
+        stale = other.get("/password", follow_redirects=False)
+        assert stale.status_code == 303 and stale.headers["location"].startswith("/login")
+        assert sign_in(other, "coord_a", "a new long secret").status_code == 303

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
 
-from oncotrial.protocol import Protocol
-from oncotrial.settings import Settings
+from oncotrial.edc._trial import trial_protocol
 from oncotrial.web import _auth_pages, _static
 from oncotrial.web._context import CsrfRejected, PageError, RedirectTo, WebConfig
 from oncotrial.web._render import environment
@@ -19,20 +17,29 @@ __all__ = ["install"]
 ROUTERS = [_static.router, _auth_pages.router]
 
 
-def install(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session], protocol: Protocol) -> None:
+def install(app: FastAPI) -> None:
     """Add the web pages to ``app``: routes, security headers, and error pages.
 
-    Pages call the EDC services through ``sessions`` (one unit of work per request) and
-    read the trial's rules only through those services and ``protocol``.
+    Reads ``app.state.settings`` and ``app.state.sessions`` (set by
+    :func:`oncotrial.app.create_app`). Pages call the EDC services through those
+    sessions (one unit of work per request) and read the trial's rules only through
+    the services and the protocol stored with the trial.
     """
-    app.state.oncotrial_web = WebConfig(settings=settings, sessions=sessions, protocol=protocol)
+    app.state.oncotrial_web = WebConfig(settings=app.state.settings, sessions=app.state.sessions)
     app.add_middleware(SecurityHeadersMiddleware)
     for router in ROUTERS:
         app.include_router(router)
-    _add_error_pages(app, protocol)
+    _add_error_pages(app)
 
 
-def _error_page(protocol: Protocol, status: int, heading: str, message: str) -> HTMLResponse:
+def _error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
+    config: WebConfig = request.app.state.oncotrial_web
+    try:
+        with config.sessions() as db:
+            identity = trial_protocol(db).identity
+            names = (identity.study_id, identity.title, identity.short_title)
+    except Exception:  # an error page must render even when the trial cannot be read
+        names = ("oncotrial", "oncotrial", "oncotrial")
     html = (
         environment()
         .get_template("error.html")
@@ -41,9 +48,9 @@ def _error_page(protocol: Protocol, status: int, heading: str, message: str) -> 
             nav=[],
             csrf_token="",
             flash=None,
-            study_id=protocol.identity.study_id,
-            study_title=protocol.identity.title,
-            study_short_title=protocol.identity.short_title,
+            study_id=names[0],
+            study_title=names[1],
+            study_short_title=names[2],
             heading=heading,
             message=message,
         )
@@ -51,7 +58,7 @@ def _error_page(protocol: Protocol, status: int, heading: str, message: str) -> 
     return HTMLResponse(html, status_code=status)
 
 
-def _add_error_pages(app: FastAPI, protocol: Protocol) -> None:
+def _add_error_pages(app: FastAPI) -> None:
     # Only the web layer's own exceptions: EDC errors become PageError inside Page.db(),
     # so the API's handlers for the EDC errors stay as the API defines them.
     @app.exception_handler(RedirectTo)
@@ -61,7 +68,7 @@ def _add_error_pages(app: FastAPI, protocol: Protocol) -> None:
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:
         return _error_page(
-            protocol,
+            request,
             403,
             "Form refused",
             f"This form could not be accepted: {exc}. Reload the page and try again.",
@@ -69,4 +76,4 @@ def _add_error_pages(app: FastAPI, protocol: Protocol) -> None:
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> Response:
-        return _error_page(protocol, exc.status, exc.heading, exc.message)
+        return _error_page(request, exc.status, exc.heading, exc.message)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oncotrial.edc._errors import Conflict, NotAuthenticated, NotFound
 from oncotrial.edc._errors import Forbidden as EdcForbidden
 from oncotrial.edc._models import Role, User
+from oncotrial.edc._trial import trial_protocol
 from oncotrial.protocol import Protocol
 from oncotrial.settings import Settings
 from oncotrial.web._render import environment
@@ -63,11 +64,14 @@ NAV: list[tuple[str, str, set[str]]] = [
 
 @dataclass(frozen=True)
 class WebConfig:
-    """What the pages need from the application: settings, database sessions, protocol."""
+    """What the pages need from the application: settings and database sessions.
+
+    The protocol is the one stored with the trial in the database (read per request,
+    parsed once per file by the EDC).
+    """
 
     settings: Settings
     sessions: sessionmaker[Session]
-    protocol: Protocol
 
     @property
     def codec(self) -> SessionCodec:
@@ -117,6 +121,7 @@ class Page:
     request: Request
     config: WebConfig
     session: WebSession
+    protocol: Protocol
     user: User | None = None
     expired: bool = False
     form: Mapping[str, Any] = field(default_factory=dict)
@@ -124,10 +129,6 @@ class Page:
     @property
     def viewer(self) -> Viewer | None:
         return Viewer.of(self.user) if self.user is not None else None
-
-    @property
-    def protocol(self) -> Protocol:
-        return self.config.protocol
 
     def require(self, *roles: Role) -> User:
         """The signed-in user; redirect to login if none; 403 page if the role may not."""
@@ -175,7 +176,7 @@ class Page:
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render a template with the values every page needs; clears the flash message."""
-        protocol = self.config.protocol
+        protocol = self.protocol
         values = {
             "user": self.viewer,
             "nav": self.nav(),
@@ -246,14 +247,16 @@ async def load_page(request: Request, user_loader: Callable[[Session, int], User
     session, why = config.codec.loads(request.cookies.get(SESSION_COOKIE))
     expired = why == "expired"
     user: User | None = None
-    if session is not None and session.user_id is not None:
-        with config.sessions() as db:
+    with config.sessions() as db:
+        protocol = trial_protocol(db)
+        if session is not None and session.user_id is not None:
             user = user_loader(db, session.user_id)
             if user is not None:
                 db.expunge(user)
-        if user is None or not user.active or session.pwfp != password_fingerprint(user.password_hash):
-            user, session, expired = None, None, True
-    page = Page(request, config, session or WebSession(), user, expired)
+            if user is None or not user.active or session.pwfp != password_fingerprint(user.password_hash):
+                # The user was deactivated or changed their password: this session ends.
+                user, session, expired = None, None, True
+    page = Page(request, config, session or WebSession(), protocol, user, expired)
     if request.method == "POST":
         page.form = await request.form()
         problem = csrf_problem(

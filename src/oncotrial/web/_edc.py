@@ -8,20 +8,39 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._auth import authenticate, get_user
+from oncotrial.edc import _writer
+from oncotrial.edc._admin import MIN_PASSWORD_LENGTH
+from oncotrial.edc._auth import authenticate, get_user, hash_password, verify_password
 from oncotrial.edc._models import User
+from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 
 __all__ = ["authenticate", "change_password", "get_user"]
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> User:
-    """Change the signed-in user's password through the EDC (which checks the current one)."""
-    from oncotrial.edc import _auth
+    """The signed-in user changes their own password: the current one must be re-entered.
 
-    service = getattr(_auth, "change_password", None)
-    if service is None:  # the EDC has no password-change service yet
-        from oncotrial.errors import OncotrialError
-
-        raise OncotrialError("new_password", None, "password change is not available on this server")
+    Written through the EDC's one write path with the user as actor (audited, hash masked).
+    """
     db_user = session.get(User, user.id)
-    return service(session, db_user, current, new)
+    problems = []
+    if db_user is None or not verify_password(db_user, current):
+        problems.append(Problem(("current_password",), "is not your current password", "bad_password"))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            Problem(("new_password",), f"must be at least {MIN_PASSWORD_LENGTH} characters", "too_short")
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    if db_user is None:  # pragma: no cover - verify_password already failed
+        raise OncotrialError("current_password", None, "no such user")
+    return _writer.update(
+        session,
+        db_user,
+        db_user,
+        {"password_hash": hash_password(new)},
+        subject=None,
+        expected_version=None,
+        reason="password changed by its user",
+        check=False,
+    )
