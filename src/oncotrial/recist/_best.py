@@ -280,8 +280,8 @@ def _confirmed(
     with at most ``settings.max_ne_between`` NE assessments between them.
     """
     n = len(level)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
+    if n == 0 or is_ne.all():
+        return np.zeros(n, dtype=bool)
     breaks = g.next_after((level >= 0) & (level < c))
     # The first non-NE row at least the interval later: search (subject, day) keys.
     key = subj.astype(np.int64) * (1 << 32) + (day - day.min())
