@@ -17,7 +17,7 @@ from oncotrial.analysis._datasets import dataset, population_ids
 from oncotrial.analysis._rates import CI_METHOD, best_response
 from oncotrial.analysis._results import Estimate, InterimStatus, SimonStatus
 from oncotrial.protocol import Protocol
-from oncotrial.stats import binomial_ci
+from oncotrial.stats import SimonDecision, SimonDesign, binomial_ci, simon_decision, simon_design
 
 __all__ = ["compute_interim", "compute_simon_status", "outcomes_from_adam", "simon_design_of"]
 
@@ -26,65 +26,59 @@ ONGOING = "ONGOING"
 
 
 @lru_cache(maxsize=16)
-def _design(p0: float, p1: float, alpha: float, beta: float, kind: str, n_max: int | None) -> Any:
-    from oncotrial.stats import simon_design
-
+def _design(p0: float, p1: float, alpha: float, beta: float, kind: str, n_max: int | None) -> SimonDesign:
     return simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
 
 
-def simon_design_of(protocol: Protocol) -> Any:
+def simon_design_of(protocol: Protocol) -> SimonDesign:
     """The Simon two-stage design computed from the protocol's design parameters (cached)."""
     d = protocol.design
     return _design(d.p0, d.p1, d.alpha, d.beta, d.kind, d.n_max)
 
 
 def compute_simon_status(outcomes: Sequence[bool | None], *, protocol: Protocol) -> SimonStatus:
-    """Where the trial stands in its Simon design (Simon 1989).
+    """Where the trial stands in its Simon design (Simon 1989), by :func:`stats.simon_decision`.
 
-    Stage 1 is the first ``n1`` patients in enrolment order: the trial stops for futility
-    when at most ``r1`` of them respond. At the end, more than ``r`` responders among the
-    first ``n`` patients reject H0: p <= p0. A decision is reported as soon as the pending
-    outcomes (``None``) and patients not yet enrolled can no longer change it.
+    Stage 1 is the first ``n1`` patients in enrolment order and the final analysis the
+    first ``n``; within each, evaluated patients are those whose outcome is known, and
+    pending ones count as still to come. After a stage-1 stop for futility the final
+    decision is "not promising".
 
     >>> from oncotrial.protocol import load_protocol
     >>> s = compute_simon_status([False] * 30, protocol=load_protocol())
-    >>> s.stage1_decision
-    'stop for futility'
+    >>> s.stage1_decision, s.final_decision
+    ('stop for futility', 'not promising')
     """
     d = simon_design_of(protocol)
     stage1 = list(outcomes[: d.n1])
     x1 = sum(o is True for o in stage1)
     evaluated1 = sum(o is not None for o in stage1)
-    open1 = d.n1 - evaluated1
-    if x1 > d.r1:
-        decision1 = "continue to stage 2"
-    elif x1 + open1 <= d.r1:
-        decision1 = "stop for futility"
-    else:
-        decision1 = f"pending ({evaluated1} of {d.n1} evaluated)"
     overall = list(outcomes[: d.n])
     x = sum(o is True for o in overall)
     evaluated = sum(o is not None for o in overall)
-    if x > d.r:
-        final = "reject H0: activity above p0"
-    elif decision1 == "stop for futility" or x + (d.n - evaluated) <= d.r:
-        final = "do not reject H0"
+    first = simon_decision(d, x1, evaluated1)
+    if first.decision == "stop for futility":
+        final = SimonDecision("final", "not promising", f"stage 1 stopped for futility: {first.reason}")
+    elif first.decision == "continue stage 1":
+        final = SimonDecision("final", "not reached", "stage 1 is still open")
     else:
-        final = f"pending ({evaluated} of {d.n} evaluated)"
+        final = simon_decision(d, x1, evaluated1, responses_total=x, n_total=evaluated)
     return SimonStatus(
         kind=protocol.design.kind,
-        r1=int(d.r1),
-        n1=int(d.n1),
-        r=int(d.r),
-        n=int(d.n),
-        alpha=float(d.alpha),
-        power=float(d.power),
+        r1=d.r1,
+        n1=d.n1,
+        r=d.r,
+        n=d.n,
+        alpha=d.alpha,
+        power=d.power,
         stage1_evaluated=evaluated1,
         stage1_responders=x1,
-        stage1_decision=decision1,
+        stage1_decision=first.decision,
+        stage1_reason=first.reason,
         evaluated=evaluated,
         responders=x,
-        final_decision=final,
+        final_decision=final.decision,
+        final_reason=final.reason,
     )
 
 

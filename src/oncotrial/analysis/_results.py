@@ -212,9 +212,11 @@ class SimonStatus(_Result):
     stage1_evaluated: int
     stage1_responders: int
     stage1_decision: str
+    stage1_reason: str
     evaluated: int
     responders: int
     final_decision: str
+    final_reason: str
 
 
 @dataclass(frozen=True)
