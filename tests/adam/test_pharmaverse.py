@@ -27,9 +27,9 @@ ONCOLOGY = [
     "01-701-1130",
     "01-701-1133",
 ]
-# Reference PARAMCD -> ours. CCB (confirmed clinical benefit: CBOR CR/PR/SD/NON-CR/NON-PD) is
-# our DCR. CBCP is not compared: it is "N" for every subject upstream (template pipe bug).
-PARAMS = {"BOR": "BOR", "CBOR": "CBOR", "RSP": "RSP", "CRSP": "CRSP", "CCB": "DCR", "PD": "PD"}
+# Reference PARAMCD -> ours. CBCP is not compared: it is "N" for every subject upstream
+# (template pipe bug); CRSP is compared instead.
+PARAMS = {"BOR": "BOR", "CBOR": "CBOR", "RSP": "RSP", "CRSP": "CRSP", "PD": "PD"}
 # The one documented difference in ADRS: 01-701-1015 WEEK 6 has RSDTC "2014-02"; the RECIST
 # engine (and so our ADRS) imputes the first day of the month, the admiralonco template the last.
 ADT_DIFFERENCES = {("01-701-1015", "OVR", "WEEK 6"): ("2014-02-01", "2014-02-28")}
@@ -86,6 +86,26 @@ def test_subject_level_responses_agree_with_the_reference(
     assert both["AVALC"].tolist() == both["AVALC_REF"].tolist()
     assert both["AVAL"].tolist() == both["AVAL_REF"].astype(float).tolist()
     assert [_day(d) for d in both["ADT"]] == [_day(d) for d in both["ADT_REF"]]
+
+
+def test_disease_control_follows_the_protocol_not_clinical_benefit(
+    ours: AdamPackage, theirs, protocol
+) -> None:
+    # The reference CCB counts a confirmed NON-CR/NON-PD; our DCR counts the protocol's DCR
+    # endpoint responses (CR, PR, SD), so 01-701-1034 (non-target disease only) differs.
+    assert "NON-CR/NON-PD" not in protocol.endpoint("DCR").responses
+    mine = ours.adrs[(ours.adrs["PARAMCD"] == "DCR") & ours.adrs["USUBJID"].isin(ONCOLOGY)].set_index(
+        "USUBJID"
+    )
+    ref = theirs["adrs"][theirs["adrs"]["PARAMCD"] == "CCB"].set_index("USUBJID")
+    differ = {
+        u: (mine.loc[u, "AVALC"], ref.loc[u, "AVALC"])
+        for u in ONCOLOGY
+        if mine.loc[u, "AVALC"] != ref.loc[u, "AVALC"]
+    }
+    assert differ == {"01-701-1034": ("N", "Y")}
+    same = [u for u in ONCOLOGY if u not in differ]
+    assert [_day(mine.loc[u, "ADT"]) for u in same] == [_day(ref.loc[u, "ADT"]) for u in same]
 
 
 def test_study_entry_maps_to_randdt_and_first_dose_to_trtsdt(ours: AdamPackage, theirs) -> None:

@@ -203,13 +203,21 @@ def _yn(mask: pd.Series) -> pd.Series:
     return mask.map({True: "Y", False: "N"})
 
 
+def _dcr_responses(protocol: Protocol) -> set[str]:
+    """The best responses that count as disease control: the protocol's DCR endpoint's."""
+    try:
+        return set(protocol.endpoint("DCR").responses)
+    except KeyError:
+        raise OncotrialError(("endpoints",), "DCR", "the protocol defines no DCR endpoint") from None
+
+
 def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     """ADRS rows: OVR per assessment, then per subject BOR, CBOR, RSP, CRSP, DCR and PD.
 
     Per-subject rows exist for every subject with a reference start date; a subject without
     post-baseline assessments has BOR/CBOR "MISSING" (AVAL 7, as admiralonco) and flags "N".
     RSP's ADT is the first CR/PR; CRSP's the first confirmed CR/PR (the start of duration of
-    response); DCR follows the confirmed BOR. AVAL codes responses by :data:`AVAL_CODES`.
+    response); DCR is "Y" when the confirmed BOR is one of the DCR endpoint's ``responses``. AVAL codes responses by :data:`AVAL_CODES`.
     """
     evaluator = protocol.response.accepted_evaluator.title()
     tp = tables.timepoints
@@ -230,7 +238,7 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
     assessed = best["USUBJID"].isin(set(tp["USUBJID"]))
     responses = tp[tp["OVRLRESP"].isin(["CR", "PR"])]
     first_response = best["USUBJID"].map(responses.groupby("USUBJID")["ADT"].min())
-    dcr_codes = set(protocol.endpoint("DCR").responses) | {"NON-CR/NON-PD"}
+    dcr_codes = _dcr_responses(protocol)
     bor = best["BOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")
     cbor = best["CBOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")
     subject_rows = [
@@ -255,7 +263,7 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
         _param(
             best,
             "DCR",
-            "Disease Control (confirmed BOR CR, PR, SD or NON-CR/NON-PD)",
+            f"Disease Control (confirmed BOR {', '.join(sorted(dcr_codes, key=AVAL_CODES.get))})",
             _yn(cbor.isin(dcr_codes)),
             best["CBORDT"].where(cbor.isin(dcr_codes)),
             "",
