@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import inspect
@@ -436,3 +437,16 @@ def audit_verify(session: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Walk the audit chain; ``ok`` is false with every break listed."""
     require(user, Action.ADMIN)
     return verify_chain(session).to_dict()
+
+
+@router.get("/export/sdtm/{domain}.csv", tags=["export"], response_class=PlainTextResponse)
+def export_domain(domain: str, session: DbSession, user: CurrentUser) -> PlainTextResponse:
+    """One SDTM domain extracted from the live database, as CSV (statistician, sponsor admin)."""
+    from oncotrial.edc._errors import NotFound
+    from oncotrial.edc.sdtm import extract_sdtm
+
+    tables = extract_sdtm(session, user)
+    frame = tables.get(domain.upper())
+    if frame is None:
+        raise NotFound("domain", domain.upper())
+    return PlainTextResponse(frame.to_csv(index=False), media_type="text/csv")
