@@ -111,3 +111,23 @@ def test_demonstration_cohort_gives_all_three_outputs(tmp_path):
     assert data["time_to_event"]["OS"]["n"] == fas
     assert data["safety"]["scale"] == "CTCAE grade"
     assert "<img" in (out / "report.html").read_text()
+
+
+def test_response_source_rs_takes_responses_as_recorded(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["analyze", str(REFERENCE), "--out", str(out), "--response-source", "rs"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    methods = {m["topic"]: m["text"] for m in json.loads((out / "results.json").read_text())["methods"]}
+    assert methods["Overall responses"].startswith("As recorded in RS")
+    adrs = pd.read_csv(out / "adam" / "adrs.csv", dtype=str, keep_default_na=False)
+    assert set(adrs["SRCDOM"]) == {"RS"}
+
+
+def test_unknown_response_source_is_refused(tmp_path):
+    result = runner.invoke(
+        app, ["analyze", str(REFERENCE), "--out", str(tmp_path), "--response-source", "tr"]
+    )
+    assert result.exit_code == 2
+    assert "tr" in result.output and "recist" in result.output
