@@ -17,7 +17,14 @@ from oncotrial.analysis._datasets import dataset, population_ids
 from oncotrial.analysis._rates import CI_METHOD, best_response
 from oncotrial.analysis._results import Estimate, InterimStatus, SimonStatus
 from oncotrial.protocol import Protocol
-from oncotrial.stats import SimonDecision, SimonDesign, binomial_ci, simon_decision, simon_design
+from oncotrial.stats import (
+    SimonDecision,
+    SimonDesign,
+    binomial_ci,
+    predictive_probability,
+    simon_decision,
+    simon_design,
+)
 
 __all__ = ["compute_interim", "compute_simon_status", "outcomes_from_adam", "simon_design_of"]
 
@@ -102,8 +109,6 @@ def compute_interim(outcomes: Sequence[bool | None], *, protocol: Protocol) -> I
     )
     pp: float | None = None
     if n >= m.first_look and n <= simon.n:
-        from oncotrial.stats import predictive_probability
-
         pp = float(
             predictive_probability(x, n, simon.n, protocol.design.p0, m.theta_t, prior=(m.prior_a, m.prior_b))
         )
