@@ -103,3 +103,12 @@ def test_rs_only_package_builds_every_dataset(make_sdtm, protocol: Protocol) -> 
     assert tte.loc[("S-1", "DOR"), ["STARTDT", "ADT"]].tolist() == [T("2024-02-13"), T("2024-05-07")]
     assert tte.loc[("S-2", "PFS"), ["CNSR", "RULECD"]].tolist() == [1, "NOASSESS"]
     assert sorted(adam) == ["ADAE", "ADEX", "ADRS", "ADSL", "ADTR", "ADTTE"] and adam["adsl"] is adam.adsl
+
+
+def test_trial_without_any_assessment_or_adverse_event_yet_builds(make_sdtm, protocol: Protocol) -> None:
+    sdtm = make_sdtm([{"id": "S-1", "entry": "2024-01-01", "doses": [("PD1", "2024-01-02", 200)]}])
+    assert sdtm["RS"].empty and sdtm["AE"].empty
+    adam = build_adam(sdtm, protocol)
+    assert adam.adae.empty and len(adam.adtte) == 2
+    rows = adam.adrs.set_index("PARAMCD")
+    assert rows.loc["CBOR", "AVALC"] == "MISSING" and rows.loc["CRSP", "AVALC"] == "N"

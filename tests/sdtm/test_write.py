@@ -60,3 +60,16 @@ def test_long_variable_name_is_refused(small_package: SdtmPackage, tmp_path: Pat
 def test_unknown_format_is_refused(small_package: SdtmPackage, tmp_path: Path) -> None:
     with pytest.raises(OncotrialError, match="expected 'xpt' or 'csv'"):
         write_sdtm(small_package, tmp_path, fmt="sas7bdat")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["xpt", "csv"])
+def test_empty_domain_round_trips_with_its_variables(tmp_path: Path, fmt: str) -> None:
+    ae = pd.DataFrame(columns=["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AESTDTC"])
+    write_sdtm(SdtmPackage({"AE": ae}), tmp_path, fmt=fmt)
+    files = list(tmp_path.iterdir())
+    assert [p.name for p in files] == [f"ae.{fmt}"]
+    from oncotrial.sdtm._read import _read_csv
+    from oncotrial.sdtm._xport import read_xpt
+
+    back = read_xpt(files[0])[0] if fmt == "xpt" else _read_csv(files[0], None)
+    assert list(back.columns) == list(ae.columns) and back.empty

@@ -128,8 +128,23 @@ def response_tables(
     if "RS" in sdtm:
         recorded = _cut(recorded_timepoints(sdtm["RS"], subjects, settings), protocol)
     chosen = computed if source == "recist" else recorded
-    best = best_overall_response(chosen[["USUBJID", "ADT", "OVRLRESP"]], subjects, settings)
+    best = _best(chosen, subjects, settings)
     return ResponseTables(source, chosen.reset_index(drop=True), best, computed, recorded, subjects)
+
+
+_BEST_DATES = ("BORDT", "CBORDT", "FRSPDT", "PDDT", "LSTADT")
+
+
+def _best(timepoints: pd.DataFrame, subjects: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
+    """Best overall response per subject; with no assessment at all, every subject is unassessed."""
+    if timepoints.empty:
+        out = pd.DataFrame({"USUBJID": subjects["USUBJID"].to_numpy()})
+        for col in ("BOR", "CBOR", "RSPFL", "CRSPFL", "DCRFL", "BORRULE", "CBORRULE"):
+            out[col] = "N" if col.endswith("FL") else ""
+        for col in _BEST_DATES:
+            out[col] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        return out
+    return best_overall_response(timepoints[["USUBJID", "ADT", "OVRLRESP"]], subjects, settings)
 
 
 def compare_responses(tables: ResponseTables, protocol: Protocol) -> pd.DataFrame:
@@ -157,9 +172,7 @@ def compare_responses(tables: ResponseTables, protocol: Protocol) -> pd.DataFram
         }
     )[differ]
     other = tables.recorded if tables.source == "recist" else tables.computed
-    other_best = best_overall_response(
-        other[["USUBJID", "ADT", "OVRLRESP"]], tables.subjects, RecistSettings.from_protocol(protocol)
-    )
+    other_best = _best(other, tables.subjects, RecistSettings.from_protocol(protocol))
     cb, rb = (tables.best, other_best) if tables.source == "recist" else (other_best, tables.best)
     bb = cb[["USUBJID", "CBOR", "CBORDT", "CBORRULE"]].merge(
         rb[["USUBJID", "CBOR"]], on="USUBJID", suffixes=("_C", "_R")
