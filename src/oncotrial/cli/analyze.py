@@ -12,12 +12,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from oncotrial.analysis import analyze, collect_provenance, write_results
 from oncotrial.cli import app
 from oncotrial.cli._common import console, err_console, reported_errors
 from oncotrial.protocol import read_protocol
-from oncotrial.recist._criteria import PD_MIN_INCREASE, PR_MIN_DECREASE
-from oncotrial.report import write_report
 
 __all__ = ["AnalysisOutputs", "ResponseSource", "run_analysis"]
 
@@ -54,6 +51,8 @@ STEPS = (
 
 def _thresholds() -> tuple[float, ...]:
     """The RECIST 1.1 cut-offs drawn on the waterfall and spider plots (% change)."""
+    from oncotrial.recist._criteria import PD_MIN_INCREASE, PR_MIN_DECREASE
+
     return (-100 * PR_MIN_DECREASE, 100 * PD_MIN_INCREASE)
 
 
@@ -70,7 +69,11 @@ def run_analysis(
     ``step`` is called with the name of each step as it starts (for a progress display).
     Domain errors (a missing domain or variable) propagate as :mod:`oncotrial.errors`.
     """
+    # Imported here, not at the top: every `oncotrial` command loads this module, and the
+    # analysis stack (scipy, matplotlib, pandas) would slow them all down.
     from oncotrial.adam import build_adam, write_adam
+    from oncotrial.analysis import analyze, collect_provenance, write_results
+    from oncotrial.report import write_report
     from oncotrial.sdtm import read_sdtm
 
     announce = step or (lambda _name: None)
