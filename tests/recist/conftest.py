@@ -96,7 +96,20 @@ def build(lesions: dict[str, str], visits: list[tuple[str, dict]], usubjid: str 
                     row["TRSTRESC"] = value
             row.update(extra)
             rows.append(row)
-    return tu, pd.DataFrame(rows)
+    columns = [
+        "USUBJID",
+        "TRLNKID",
+        "TRGRPID",
+        "VISITNUM",
+        "VISIT",
+        "TRDTC",
+        "TRSTAT",
+        "TRSTRESN",
+        "TRSTRESC",
+        "TRTESTCD",
+        *extra,
+    ]
+    return tu, pd.DataFrame(rows, columns=columns)
 
 
 def timepoints(responses: list[tuple[int, str]], usubjid: str = "S1", start: str = "2024-01-01"):

@@ -253,9 +253,9 @@ def best_overall_response(
             "CRSPFL": _yn(np.isin(cbor, ["CR", "PR"])),
             "CBFL": _yn(np.isin(bor, ["CR", "PR", "SD", "NON-CR/NON-PD"])),
             "DCRFL": _yn(np.isin(cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"])),
-            "FRSPDT": _to_dates(np.where(frsp >= 0, day[frsp], _NAT)),
-            "PDDT": _to_dates(np.where(pdi >= 0, day[pdi], _NAT)),
-            "LSTADT": _to_dates(np.where(lsta >= 0, day[lsta], _NAT)),
+            "FRSPDT": _to_dates(_at(day, frsp)),
+            "PDDT": _to_dates(_at(day, pdi)),
+            "LSTADT": _to_dates(_at(day, lsta)),
             "NASSESS": g.count,
             "BORRULE": borrule,
             "CBORRULE": cborrule,
@@ -315,6 +315,13 @@ def _choose(rules: list, n: int, day: np.ndarray) -> tuple[np.ndarray, np.ndarra
         dtype=object,
     )
     return value, when, why
+
+
+def _at(day: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``day[idx]`` with ``_NAT`` where ``idx`` is -1 (no such row)."""
+    out = np.full(len(idx), _NAT, dtype=np.int64)
+    out[idx >= 0] = day[idx[idx >= 0]]
+    return out
 
 
 def _yn(mask: np.ndarray) -> np.ndarray:

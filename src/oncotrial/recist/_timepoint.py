@@ -96,10 +96,13 @@ class Assessments:
         flag = row_flag.to_numpy()[first]
         # A partial date is imputed to the first day of its period, but never on or before
         # the subject's previous assessment (by VISITNUM).
-        prev = np.r_[nat, day[:-1]]
+        # Sequentially, c[k] = max(day[k], c[k-1] + 1) along a run of partial dates; with
+        # y = day - k this is a running maximum of y within each run (segmented cummax).
         same_subj_prev = np.r_[False, self.a_subj[1:] == self.a_subj[:-1]]
-        clamp = (flag != "") & same_subj_prev & (day <= prev)
-        day = np.where(clamp, prev + 1, day)
+        seg = np.cumsum((flag == "") | ~same_subj_prev)
+        k = np.arange(len(day), dtype=np.int64)
+        offset = seg.astype(np.int64) * (1 << 40)
+        day = np.maximum.accumulate(day - k + offset) - offset + k
         self.a_day = day
         self.a_flag = flag
         self.a_dtc = tr["TRDTC"].to_numpy(object)[first]
