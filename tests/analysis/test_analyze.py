@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import pandas as pd
 import pytest
 
@@ -22,7 +23,16 @@ def test_results_json_is_strict_json_with_every_section(adam, protocol, tmp_path
     data = _strict(path.read_text(encoding="utf-8"))
     assert data["schema"] == "oncotrial.results/1"
     assert set(data["rates"]) == {"ORR", "DCR"} and set(data["time_to_event"]) == {"PFS", "OS", "DOR"}
-    for key in ("disposition", "best_response", "follow_up", "simon", "interim", "safety", "methods", "assumptions"):
+    for key in (
+        "disposition",
+        "best_response",
+        "follow_up",
+        "simon",
+        "interim",
+        "safety",
+        "methods",
+        "assumptions",
+    ):
         assert data[key], key
     assert data["conf_level"] == protocol.analysis.conf_level
     # a median that is not reached is null, never NaN (R survfit: median NA, 0.95LCL 90 days)

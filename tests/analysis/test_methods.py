@@ -22,7 +22,9 @@ def test_response_rules_read_the_protocol(protocol):
     response = protocol.response.model_copy(update={"confirmation_min_interval": Duration.parse("5 weeks")})
     notes = _notes(protocol.model_copy(update={"response": response}))
     assert "confirmed by a CR/PR at least 5 weeks later" in notes["Response evaluation"]
-    assert f"at least {protocol.response.sd_min_duration} after the first dose" in notes["Response evaluation"]
+    assert (
+        f"at least {protocol.response.sd_min_duration} after the first dose" in notes["Response evaluation"]
+    )
 
 
 def test_design_sentence_gives_the_computed_stage_sizes(protocol):
