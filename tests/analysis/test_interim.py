@@ -73,7 +73,7 @@ def test_interim_predictive_probability_matches_a_direct_computation(protocol):
     m = protocol.monitoring
     expected = _reference_pp(5, 20, N, protocol.design.p0, m.theta_t, m.prior_a, m.prior_b)
     assert status.predictive_probability == pytest.approx(expected, abs=1e-10)
-    assert (status.n_enrolled, status.n_evaluated, status.n_responders) == (24, 20, 5)
+    assert (status.n_patients, status.n_evaluated, status.n_responders) == (24, 20, 5)
     assert status.orr.estimate == 0.25
     assert status.monitoring_decision == ("continue" if expected >= m.theta_l else "stop for futility")
 

@@ -73,3 +73,11 @@ def test_figures_without_data_say_so():
     empty = pd.DataFrame(columns=["USUBJID", "PCHG", "BOR", "MONTHS"])
     assert "No patient has a post-baseline target-lesion measurement" in _texts(waterfall_figure(empty))
     assert "No patient has a post-baseline target-lesion measurement" in _texts(spider_figure(empty))
+
+
+def test_km_figure_for_an_empty_population_says_so(adam, protocol):
+    adam.adsl["RESPFL"] = "N"
+    dor = compute_time_to_event(
+        adam.adtte, adsl=adam.adsl, endpoint=protocol.endpoint("DOR"), protocol=protocol
+    )
+    assert "No patients in the RESP population for DOR" in _texts(km_figure(dor))

@@ -125,7 +125,7 @@ def compute_interim(outcomes: Sequence[bool | None], *, protocol: Protocol) -> I
     else:
         decision = "continue"
     return InterimStatus(
-        n_enrolled=len(outcomes),
+        n_patients=len(outcomes),
         n_evaluated=n,
         n_responders=x,
         orr=orr,

@@ -221,9 +221,13 @@ class SimonStatus(_Result):
 
 @dataclass(frozen=True)
 class InterimStatus(_Result):
-    """Interim monitoring: current ORR, Simon stage-1 status, predictive probability."""
+    """Interim monitoring: current ORR, Simon stage-1 status, predictive probability.
 
-    n_enrolled: int
+    ``n_patients`` counts the primary population so far; ``n_evaluated`` those whose
+    outcome is known.
+    """
+
+    n_patients: int
     n_evaluated: int
     n_responders: int
     orr: Estimate
