@@ -131,3 +131,12 @@ def test_unknown_response_source_is_refused(tmp_path):
     )
     assert result.exit_code == 2
     assert "tr" in result.output and "recist" in result.output
+
+
+def test_run_analysis_announces_each_step_in_order(tmp_path):
+    from oncotrial.cli.analyze import STEPS, run_analysis
+
+    seen: list[str] = []
+    outputs = run_analysis(REFERENCE, tmp_path / "out", step=seen.append)
+    assert seen == list(STEPS)
+    assert outputs.results.exists() and outputs.report.exists()

@@ -142,7 +142,8 @@ def swimmer_figure(timelines: pd.DataFrame) -> Figure:
     """One bar per patient for time on treatment, a line for follow-up after it, and markers
     for the first confirmed response, progression, death and ongoing treatment."""
     n = len(timelines)
-    fig = Figure(figsize=(9.5, max(2.8, 1.2 + 0.24 * n)), dpi=100, layout="constrained")
+    # Rows shrink past 150 patients so that the page stays a reasonable size.
+    fig = Figure(figsize=(9.5, max(2.8, 1.2 + min(0.24 * n, 36.0))), dpi=100, layout="constrained")
     ax = fig.subplots()
     if not n:
         return _empty(fig, ax, "No patient has a post-baseline tumour assessment")
