@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -33,42 +31,44 @@ def build_adex(sdtm_ex: pd.DataFrame, *, dataset_adsl: pd.DataFrame, protocol: P
     doses = valid_doses(sdtm_ex)
     cycle_days = protocol.regimen.cycle_length.days
     studyid = dataset_adsl.set_index("USUBJID")["STUDYID"]
-    rows = []
+    parts = []
     for drug in protocol.regimen.drugs:
         mine = doses[drug_rows(doses, drug)]
+        if mine.empty:
+            continue
+        given = mine[mine["EXDOSE"] > 0]
+        by = mine.groupby("USUBJID")
+        first, last = by["ASTDT"].min(), by["AENDT"].max()
+        ids = first.index
+        per = given.groupby("USUBJID")
+        if "EXSPID" in given and (given["EXSPID"].astype(str).str.strip() != "").all():
+            ncycles = per["EXSPID"].nunique().reindex(ids, fill_value=0).astype(float)
+        else:
+            counts = per.size().reindex(ids, fill_value=0)
+            ncycles = np.ceil(counts / len(drug.days_of_cycle)).astype(float)
+        cum = per["EXDOSE"].sum().reindex(ids, fill_value=0.0)
+        span = (last - first).dt.days + cycle_days
+        intensity = cum / (span / cycle_days)
         planned = drug.dose * len(drug.days_of_cycle)
-        for usubjid, rec in mine.groupby("USUBJID"):
-            given = rec[rec["EXDOSE"] > 0]
-            if "EXSPID" in rec and (rec["EXSPID"].astype(str).str.strip() != "").all():
-                ncycles = float(given["EXSPID"].nunique())
-            else:
-                ncycles = float(math.ceil(len(given) / len(drug.days_of_cycle)))
-            cum = float(given["EXDOSE"].sum())
-            span = (rec["AENDT"].max() - rec["ASTDT"].min()).days + cycle_days
-            intensity = cum / (span / cycle_days) if span > 0 else np.nan
-            values = {
-                "NCYCLES": ncycles,
-                "CUMDOSE": cum,
-                "DOSEINT": intensity,
-                "RDI": 100 * intensity / planned,
-            }
-            for paramcd, aval in values.items():
-                rows.append(
+        unit = drug.unit if drug.basis.value == "flat" else drug.basis.value
+        values = {"NCYCLES": ncycles, "CUMDOSE": cum, "DOSEINT": intensity, "RDI": 100 * intensity / planned}
+        for paramcd, aval in values.items():
+            parts.append(
+                pd.DataFrame(
                     {
-                        "STUDYID": studyid.get(usubjid, ""),
-                        "USUBJID": usubjid,
+                        "STUDYID": ids.map(studyid).fillna(""),
+                        "USUBJID": ids,
                         "PARAMCD": paramcd,
                         "PARAM": _PARAMS[paramcd],
                         "PARCAT1": drug.code,
                         "PARCAT2": drug.name,
-                        "AVAL": aval,
-                        "AVALU": {"NCYCLES": "CYCLES", "RDI": "%"}.get(
-                            paramcd, drug.unit if drug.basis.value == "flat" else drug.basis.value
-                        ),
-                        "ASTDT": rec["ASTDT"].min(),
-                        "AENDT": rec["AENDT"].max(),
+                        "AVAL": aval.to_numpy(dtype=float),
+                        "AVALU": {"NCYCLES": "CYCLES", "RDI": "%"}.get(paramcd, unit),
+                        "ASTDT": first.to_numpy(),
+                        "AENDT": last.to_numpy(),
                     }
                 )
+            )
     columns = [
         "STUDYID",
         "USUBJID",
@@ -81,7 +81,7 @@ def build_adex(sdtm_ex: pd.DataFrame, *, dataset_adsl: pd.DataFrame, protocol: P
         "ASTDT",
         "AENDT",
     ]
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     for col in ("ASTDT", "AENDT"):
         out[col] = pd.to_datetime(out[col])
     return out.sort_values(["USUBJID", "PARCAT1"], kind="stable").reset_index(drop=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Impute", "compute_dt", "parse_dtc"]
@@ -39,5 +40,11 @@ def compute_dt(text: str, impute: Impute = None) -> pd.Timestamp:
 
 def parse_dtc(values: pd.Series, impute: Impute = None) -> pd.Series:
     """A column of ``--DTC`` text as datetime64 dates (see :func:`compute_dt`)."""
-    out = pd.Series([compute_dt(v, impute) for v in values], index=values.index, dtype="datetime64[ns]")
-    return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.Series([compute_dt(v, impute) for v in uniques], dtype="datetime64[ns]").to_numpy()
+    out = np.where(
+        codes >= 0,
+        parsed[np.maximum(codes, 0)] if len(parsed) else np.datetime64("NaT", "ns"),
+        np.datetime64("NaT", "ns"),
+    )
+    return pd.Series(out, index=values.index, dtype="datetime64[ns]")
