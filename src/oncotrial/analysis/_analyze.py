@@ -23,8 +23,27 @@ __all__ = ["analyze", "write_results"]
 def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = None) -> StudyResults:
     """Every efficacy and safety analysis of the protocol on an ADaM package.
 
-    ``adam`` carries ADSL, ADRS and ADTTE (ADAE optional) as attributes or mapping keys.
-    Each endpoint is analysed in the population the protocol names for it.
+    Parameters
+    ----------
+    adam : AdamPackage, mapping or object
+        ADSL, ADRS and ADTTE (ADTR, ADAE optional) as attributes (``adam.adsl``) or
+        mapping keys (``adam["ADSL"]``), e.g. :func:`oncotrial.adam.build_adam`'s package.
+    protocol : Protocol
+        Every rule: each endpoint's population, responses and confirmation, p0, the
+        confidence level, the Kaplan-Meier band, landmarks, month length, design and
+        monitoring.
+    provenance : Provenance, optional
+        Hashes of the inputs and the protocol file (:func:`collect_provenance`).
+
+    Returns
+    -------
+    StudyResults
+        ``to_dict()`` is the content of ``results.json``.
+
+    Raises
+    ------
+    OncotrialError
+        A dataset or variable is missing; the message names it.
     """
     adsl = dataset(adam, "ADSL", ["USUBJID"])
     adrs = dataset(adam, "ADRS")

@@ -92,10 +92,33 @@ def compute_simon_status(outcomes: Sequence[bool | None], *, protocol: Protocol)
 def compute_interim(outcomes: Sequence[bool | None], *, protocol: Protocol) -> InterimStatus:
     """Current ORR with its exact CI, the Simon status and the predictive probability.
 
-    The predictive probability (Lee & Liu 2008) is that of success at the design's
-    maximum sample size, with the protocol's prior and ``theta_t``; the monitoring rule
-    stops for futility below ``theta_l`` and for efficacy above ``theta_u``, from the
-    ``first_look``-th evaluated patient on.
+    Parameters
+    ----------
+    outcomes : sequence of bool or None
+        One entry per patient of the primary population in enrolment order: ``True`` a
+        (confirmed) responder, ``False`` a non-responder, ``None`` not yet known.
+    protocol : Protocol
+        Supplies the design (p0, p1, alpha, beta), the monitoring rule (prior,
+        ``theta_t``, ``theta_l``, ``theta_u``, ``first_look``) and the confidence level.
+
+    Returns
+    -------
+    InterimStatus
+        The predictive probability (Lee & Liu 2008) is that of success at the design's
+        maximum sample size; it is computed from the ``first_look``-th evaluated patient
+        up to ``n``. The monitoring rule stops for futility below ``theta_l`` and for
+        efficacy above ``theta_u``.
+
+    Examples
+    --------
+    >>> from oncotrial.protocol import load_protocol
+    >>> status = compute_interim([True, False] * 6, protocol=load_protocol())
+    >>> status.n_evaluated, status.n_responders, status.simon.stage1_decision
+    (12, 6, 'continue to stage 2')
+    >>> round(status.predictive_probability, 3), status.monitoring_decision
+    (0.956, 'continue')
+    >>> compute_interim([False] * 12, protocol=load_protocol()).monitoring_decision
+    'stop for futility'
     """
     m = protocol.monitoring
     simon = compute_simon_status(outcomes, protocol=protocol)

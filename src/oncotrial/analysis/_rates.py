@@ -49,10 +49,25 @@ def compute_rate(
 ) -> RateResult:
     """A response-rate endpoint: responders over the endpoint's population, exact CI.
 
-    A responder's (confirmed, when the endpoint says so) best overall response is one of
-    the endpoint's ``responses``. Every patient of the population is in the denominator;
-    a patient without a best response is a non-responder. With ``test_p0`` the one-sided
-    exact binomial test of H0: p <= p0 (the design's p0) is added.
+    Parameters
+    ----------
+    adrs : DataFrame
+        ADRS with the per-subject ``CBOR`` (confirmed) and ``BOR`` parameters.
+    adsl : DataFrame
+        ADSL with the population flags.
+    endpoint : Endpoint
+        A ``response_rate`` endpoint of the protocol: its population, its responses and
+        whether they must be confirmed.
+    protocol : Protocol
+        Supplies the population's ADSL flag, the confidence level and p0.
+    test_p0 : bool
+        Add the one-sided exact binomial test of H0: p <= p0 (the design's p0).
+
+    Returns
+    -------
+    RateResult
+        Every patient of the population is in the denominator; a patient without a best
+        response is a non-responder. Clopper-Pearson interval (Clopper & Pearson 1934).
     """
     pop = protocol.population(endpoint.population)
     subjects = population_ids(adsl, pop.flag)

@@ -55,11 +55,24 @@ def compute_time_to_event(
 ) -> TimeToEventResult:
     """Kaplan-Meier analysis of one time-to-event endpoint in its population.
 
-    ``AVAL`` (days) with ``CNSR`` (0 event, 1 censored) of the endpoint's ``PARAMCD``;
-    results in months (days / the protocol's ``days_per_month``). The median's CI is the
-    Brookmeyer-Crowley interval with the protocol's transformation; landmark rates are
-    read off the curve with their pointwise CI, and are not estimable (None) beyond the
-    last observed time unless the curve reached zero.
+    Parameters
+    ----------
+    adtte : DataFrame
+        ADTTE: ``AVAL`` (days) and ``CNSR`` (0 event, 1 censored) of the endpoint's ``PARAMCD``.
+    adsl : DataFrame
+        ADSL with the population flags.
+    endpoint : Endpoint
+        A ``time_to_event`` endpoint of the protocol (PFS, OS, DOR).
+    protocol : Protocol
+        Supplies the population, confidence level, band (``km_conf_type``), landmarks,
+        horizon and month length.
+
+    Returns
+    -------
+    TimeToEventResult
+        In months (days / ``days_per_month``). The median's CI is Brookmeyer & Crowley's
+        (1982); landmark rates carry the pointwise CI and are not estimable (None) beyond
+        the last observed time unless the curve reached zero.
     """
     settings = protocol.analysis
     per_month = settings.days_per_month

@@ -195,7 +195,27 @@ def write_report(
     protocol: Protocol,
     thresholds: tuple[float, ...] = (),
 ) -> Path:
-    """Write ``report.html``; returns the path."""
+    """Write the study report page.
+
+    Parameters
+    ----------
+    results : StudyResults
+        From :func:`oncotrial.analysis.analyze`.
+    adam : AdamPackage, mapping or object
+        The package the results came from (the patient-level figures read ADSL, ADRS, ADTR).
+    path : str or Path
+        Where to write the page (UTF-8).
+    protocol : Protocol
+        The protocol the results were computed under.
+    thresholds : tuple of float
+        % changes drawn as dotted lines on the waterfall and spider plots.
+
+    Returns
+    -------
+    Path
+        ``path``; the page is self-contained (inline CSS and PNG figures, no script,
+        no external URL).
+    """
     path = Path(path)
     path.write_text(render_report(results, adam, protocol=protocol, thresholds=thresholds), encoding="utf-8")
     return path
