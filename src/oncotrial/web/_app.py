@@ -6,7 +6,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from oncotrial.edc._trial import trial_protocol
-from oncotrial.web import _auth_pages, _static
+from oncotrial.web import (
+    _assessment_pages,
+    _auth_pages,
+    _casebook_pages,
+    _query_pages,
+    _static,
+    _subject_pages,
+)
 from oncotrial.web._context import CsrfRejected, PageError, RedirectTo, WebConfig
 from oncotrial.web._render import environment
 from oncotrial.web._security import SecurityHeadersMiddleware
@@ -14,7 +21,14 @@ from oncotrial.web._security import SecurityHeadersMiddleware
 __all__ = ["install"]
 
 #: Page routers, in the order they are added.
-ROUTERS = [_static.router, _auth_pages.router]
+ROUTERS = [
+    _static.router,
+    _auth_pages.router,
+    _subject_pages.router,
+    _query_pages.router,
+    _assessment_pages.router,
+    _casebook_pages.router,
+]
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,376 @@
+"""The subject casebook: a timeline of doses, assessments and adverse events; the CRF forms
+(each edit asks for a reason); the investigator's signature with password re-entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from oncotrial.edc import (
+    Action,
+    AdverseEvent,
+    Dose,
+    Query,
+    QueryStatus,
+    Role,
+    SubjectStatus,
+    User,
+    can,
+    create_record,
+    get_record,
+    get_subject,
+    list_doses,
+    list_queries,
+    list_records,
+    record_dose,
+    sign_casebook,
+    signatures,
+    update_dose,
+    update_record,
+)
+from oncotrial.edc.forms import AdverseEventIn, DoseIn, SignIn, parse_form
+from oncotrial.errors import OncotrialError, ValidationFailed
+from oncotrial.web import _assessments, _crf, _edc
+from oncotrial.web._context import Page, load_page
+from oncotrial.web._forms import form_values, problems_for
+from oncotrial.web._subject_pages import STATUS_LABELS, subject_label
+
+__all__ = ["SIGN_MEANING", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: The meaning proposed on the signature form; the investigator may reword it.
+SIGN_MEANING = "I have reviewed this casebook and confirm its data are complete and accurate."
+
+QUERY_STATUS = {
+    QueryStatus.OPEN.value: ("Open", "warn"),
+    QueryStatus.ANSWERED.value: ("Answered", "ok"),
+    QueryStatus.CLOSED.value: ("Closed", ""),
+}
+
+
+async def page(request: Request) -> Page:
+    return await load_page(request, _edc.get_user)
+
+
+def _subject_info(subject: Any) -> dict[str, Any]:
+    return {
+        "id": subject.id,
+        "label": subject_label(subject),
+        "site": subject.site.code,
+        "status": STATUS_LABELS.get(subject.status, subject.status),
+        "screening_number": subject.screening_number,
+        "consent_date": subject.consent_date,
+        "screening_date": subject.screening_date,
+        "enrollment_date": subject.enrollment_date,
+        "enrolled": subject.status == SubjectStatus.ENROLLED.value,
+    }
+
+
+def _query_rows(queries: list[Query]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": q.id,
+            "where": f"{q.record_table} #{q.record_id} · {q.field}",
+            "text": q.text,
+            "status_label": QUERY_STATUS.get(q.status, (q.status, ""))[0],
+            "status_kind": QUERY_STATUS.get(q.status, (q.status, ""))[1],
+            "answer": q.answer,
+        }
+        for q in queries
+    ]
+
+
+_ITEM_DEFAULTS: dict[str, Any] = {
+    "badge": None,
+    "details": "",
+    "explain": "",
+    "table": None,
+    "edit": None,
+    "record": None,
+}
+
+
+def _timeline(p: Page, doses: list[Dose], aes: list[AdverseEvent], assessments: list[dict]) -> list[dict]:
+    drugs = {d.code: d for d in p.protocol.regimen.drugs}
+    items: list[dict[str, Any]] = []
+    for d in doses:
+        drug = drugs.get(d.drug_code)
+        items.append(
+            {
+                "date": d.dose_date,
+                "order": 1,
+                "anchor": f"dose-{d.id}",
+                "kind": "Dose",
+                "title": f"Cycle {d.cycle}: {drug.name if drug else d.drug_code} ({d.drug_code}) {d.dose:g} {d.unit}",
+                "details": f"Reduced dose: {d.adjustment_reason}" if d.adjustment_reason else "",
+                "edit": f"/doses/{d.id}/edit",
+                "record": {"table": "dose", "id": d.id, "fields": _crf.QUERYABLE["dose"]},
+            }
+        )
+    for a in aes:
+        related = ", ".join(f"{code}: {v.lower()}" for code, v in (a.relatedness or {}).items())
+        items.append(
+            {
+                "date": a.start_date,
+                "order": 3,
+                "anchor": f"ae-{a.id}",
+                "kind": "Adverse event",
+                "title": f"{a.term}, grade {a.grade}{' (serious)' if a.serious else ''}",
+                "badge": ("Serious", "bad") if a.serious else None,
+                "details": f"Ended {a.end_date or 'ongoing'}; action: {a.action_taken.lower()}; {related}",
+                "edit": f"/adverse-events/{a.id}/edit",
+                "record": {"table": "adverse_event", "id": a.id, "fields": _crf.QUERYABLE["adverse_event"]},
+            }
+        )
+    items += assessments
+    items = [{**_ITEM_DEFAULTS, **item} for item in items]
+    items.sort(key=lambda i: (i["date"], i["order"], i["anchor"]))
+    return items
+
+
+def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
+    with p.db() as db:
+        subject = get_subject(db, user, subject_id)
+        info = _subject_info(subject)
+        doses = list_doses(db, user, subject_id)
+        aes = list_records(db, user, "adverse-events", subject_id)
+        assessments = _assessments.timeline_items(db, user, subject_id)
+        queries = _query_rows(list_queries(db, user, subject_id))
+        valid = [s for s in signatures(db, user, subject_id) if s.valid]
+        signature = None
+        if valid:
+            signer = db.get(User, valid[-1].signer_id)
+            signature = {
+                "by": signer.full_name if signer else valid[-1].signer_id,
+                "at": valid[-1].signed_at.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+        timeline = _timeline(p, doses, aes, assessments)
+    return p.render(
+        "casebook.html",
+        page_title=f"Casebook {info['label']}",
+        subject=info,
+        timeline=timeline,
+        queries=queries,
+        signature=signature,
+        can_enter=can(user, Action.ENTER_DATA),
+        can_query=can(user, Action.OPEN_QUERY),
+        can_sign=can(user, Action.SIGN),
+        sign_meaning=extra.pop("sign_meaning", SIGN_MEANING),
+        sign_problems=extra.pop("sign_problems", []),
+        assessments_available=_assessments.available(),
+        **extra,
+    )
+
+
+@router.get("/subjects/{subject_id}")
+async def casebook(request: Request, subject_id: int) -> Response:
+    p = await page(request)
+    user = p.require()
+    return _casebook(p, user, subject_id)
+
+
+@router.post("/subjects/{subject_id}/sign")
+async def sign(request: Request, subject_id: int) -> Response:
+    p = await page(request)
+    user = p.require(Role.INVESTIGATOR)
+    meaning = str(p.form.get("meaning", "")).strip()
+    try:
+        form = parse_form(SignIn, {"password": p.form.get("password", ""), "meaning": meaning})
+        with p.db() as db:
+            sign_casebook(db, user, subject_id, form)
+    except (ValidationFailed, OncotrialError) as exc:
+        problems = [f"{pr.where}: {pr.msg}" for pr in exc.problems]
+        return _casebook(p, user, subject_id, sign_problems=problems, sign_meaning=meaning or SIGN_MEANING)
+    return p.redirect(f"/subjects/{subject_id}", "Casebook signed.")
+
+
+# --- CRF forms: create and edit -------------------------------------------------------------
+
+
+def _crf_page(
+    p: Page,
+    subject: dict[str, Any],
+    *,
+    heading: str,
+    action: str,
+    fields: list[_crf.FieldSpec],
+    values: dict[str, Any],
+    editing: bool,
+    version: int | None = None,
+    exc: ValidationFailed | OncotrialError | None = None,
+) -> Response:
+    problems, errors = ([], {})
+    if exc is not None:
+        problems, errors = problems_for(exc, {**_crf.labels_of(fields), "reason": "Reason for change"})
+    return p.render(
+        "crf.html",
+        status_code=422 if exc is not None else 200,
+        page_title=heading,
+        heading=heading,
+        subject=subject,
+        action=action,
+        fields=fields,
+        values=values,
+        editing=editing,
+        version=version,
+        submit_label="Save change" if editing else "Save",
+        problems=problems,
+        errors=errors,
+    )
+
+
+class _Kind:
+    """How one CRF is listed, parsed and stored through its service."""
+
+    def __init__(
+        self,
+        title: str,
+        model: type,
+        form: type,
+        fields: Callable[[Page], list[_crf.FieldSpec]],
+        payload: Callable[[Page, dict[str, Any]], dict[str, Any]],
+        values: Callable[[Any], dict[str, Any]],
+        create: Callable[..., Any],
+        update: Callable[..., Any],
+    ) -> None:
+        self.title, self.model, self.form = title, model, form
+        self.fields, self.payload, self.values = fields, payload, values
+        self.create, self.update = create, update
+
+
+KINDS: dict[str, _Kind] = {
+    "doses": _Kind(
+        "dose",
+        Dose,
+        DoseIn,
+        lambda p: _crf.dose_fields(p.protocol),
+        lambda p, v: _crf.dose_payload(v),
+        _crf.dose_values,
+        lambda db, user, sid, form: record_dose(db, user, sid, form),
+        lambda db, user, rid, form, version, reason: update_dose(
+            db, user, rid, form, expected_version=version, reason=reason
+        ),
+    ),
+    "adverse-events": _Kind(
+        "adverse event",
+        AdverseEvent,
+        AdverseEventIn,
+        lambda p: _crf.ae_fields(p.protocol),
+        lambda p, v: _crf.ae_payload(v, p.protocol),
+        _crf.ae_values,
+        lambda db, user, sid, form: create_record(db, user, "adverse-events", sid, form),
+        lambda db, user, rid, form, version, reason: update_record(
+            db, user, "adverse-events", rid, form, expected_version=version, reason=reason
+        ),
+    ),
+}
+
+
+def _kind(name: str) -> _Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        from oncotrial.web._context import PageError
+
+        raise PageError(404, "Not found", f"no form {name!r}")
+    return kind
+
+
+@router.get("/subjects/{subject_id}/{kind_name}/new")
+async def new_form(request: Request, subject_id: int, kind_name: str) -> Response:
+    p = await page(request)
+    user = p.require()
+    kind = _kind(kind_name)
+    with p.db() as db:
+        subject = _subject_info(get_subject(db, user, subject_id, Action.ENTER_DATA))
+    return _crf_page(
+        p,
+        subject,
+        heading=f"Record a{'n' if kind.title[0] in 'aeiou' else ''} {kind.title}",
+        action=f"/subjects/{subject_id}/{kind_name}",
+        fields=kind.fields(p),
+        values={},
+        editing=False,
+    )
+
+
+@router.post("/subjects/{subject_id}/{kind_name}")
+async def create(request: Request, subject_id: int, kind_name: str) -> Response:
+    p = await page(request)
+    user = p.require()
+    kind = _kind(kind_name)
+    fields = kind.fields(p)
+    values = form_values(p.form, [f.name for f in fields])
+    try:
+        form = parse_form(kind.form, kind.payload(p, values))
+        with p.db() as db:
+            record = kind.create(db, user, subject_id, form)
+            anchor = f"{'dose' if kind.model is Dose else 'ae'}-{record.id}"
+    except (ValidationFailed, OncotrialError) as exc:
+        with p.db() as db:
+            subject = _subject_info(get_subject(db, user, subject_id))
+        return _crf_page(
+            p,
+            subject,
+            heading=f"Record a{'n' if kind.title[0] in 'aeiou' else ''} {kind.title}",
+            action=f"/subjects/{subject_id}/{kind_name}",
+            fields=fields,
+            values=values,
+            editing=False,
+            exc=exc,
+        )
+    return p.redirect(f"/subjects/{subject_id}#{anchor}", f"The {kind.title} is saved.")
+
+
+@router.get("/{kind_name}/{record_id}/edit")
+async def edit_form(request: Request, kind_name: str, record_id: int) -> Response:
+    p = await page(request)
+    user = p.require()
+    kind = _kind(kind_name)
+    with p.db() as db:
+        record, subject = get_record(db, user, kind.model, record_id, Action.ENTER_DATA)
+        info, values, version = _subject_info(subject), kind.values(record), record.version
+    return _crf_page(
+        p,
+        info,
+        heading=f"Change a {kind.title}",
+        action=f"/{kind_name}/{record_id}/edit",
+        fields=kind.fields(p),
+        values=values,
+        editing=True,
+        version=version,
+    )
+
+
+@router.post("/{kind_name}/{record_id}/edit")
+async def edit(request: Request, kind_name: str, record_id: int) -> Response:
+    p = await page(request)
+    user = p.require()
+    kind = _kind(kind_name)
+    fields = kind.fields(p)
+    values = form_values(p.form, [f.name for f in fields] + ["reason", "version"])
+    try:
+        form = parse_form(kind.form, kind.payload(p, values))
+        version = int(values["version"] or 0)
+        with p.db() as db:
+            record = kind.update(db, user, record_id, form, version, values["reason"])
+            subject_id = record.subject_id
+    except (ValidationFailed, OncotrialError) as exc:
+        with p.db() as db:
+            record, subject = get_record(db, user, kind.model, record_id)
+            info = _subject_info(subject)
+        return _crf_page(
+            p,
+            info,
+            heading=f"Change a {kind.title}",
+            action=f"/{kind_name}/{record_id}/edit",
+            fields=fields,
+            values=values,
+            editing=True,
+            version=int(values["version"] or record.version),
+            exc=exc,
+        )
+    return p.redirect(f"/subjects/{subject_id}", f"The {kind.title} is changed.")

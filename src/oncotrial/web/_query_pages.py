@@ -1,0 +1,123 @@
+"""The query inbox: the site answers open queries; the monitor opens queries on a field and closes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from oncotrial.edc import (
+    Action,
+    QueryStatus,
+    answer_query,
+    can,
+    close_query,
+    list_queries,
+    list_subjects,
+    open_query,
+)
+from oncotrial.edc.forms import QueryIn, parse_form
+from oncotrial.errors import OncotrialError, ValidationFailed
+from oncotrial.web import _edc
+from oncotrial.web._casebook_pages import QUERY_STATUS
+from oncotrial.web._context import Page, load_page
+from oncotrial.web._subject_pages import subject_label
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_ANCHOR = {"dose": "dose", "adverse_event": "ae", "tumour_assessment": "assessment"}
+
+
+async def page(request: Request) -> Page:
+    return await load_page(request, _edc.get_user)
+
+
+@router.get("/queries")
+async def inbox(request: Request, show: str = "active") -> Response:
+    p = await page(request)
+    user = p.require()
+    rows = []
+    with p.db() as db:
+        for subject in list_subjects(db, user):
+            for q in list_queries(db, user, subject.id):
+                if show != "all" and q.status == QueryStatus.CLOSED.value:
+                    continue
+                prefix = _ANCHOR.get(q.record_table)
+                rows.append(
+                    {
+                        "id": q.id,
+                        "version": q.version,
+                        "subject_id": subject.id,
+                        "subject": subject_label(subject),
+                        "where": f"{q.record_table} #{q.record_id}",
+                        "field": q.field,
+                        "link": f"/subjects/{subject.id}" + (f"#{prefix}-{q.record_id}" if prefix else ""),
+                        "origin": q.origin,
+                        "text": q.text,
+                        "status": q.status,
+                        "status_label": QUERY_STATUS.get(q.status, (q.status, ""))[0],
+                        "status_kind": QUERY_STATUS.get(q.status, (q.status, ""))[1],
+                        "answer": q.answer,
+                    }
+                )
+    return p.render(
+        "queries.html",
+        page_title="Queries",
+        rows=rows,
+        show=show,
+        can_answer=can(user, Action.ANSWER_QUERY),
+        can_close=can(user, Action.CLOSE_QUERY),
+        open_status=QueryStatus.OPEN.value,
+        answered_status=QueryStatus.ANSWERED.value,
+    )
+
+
+@router.post("/queries")
+async def open_(request: Request) -> Response:
+    p = await page(request)
+    user = p.require()
+    try:
+        form = parse_form(
+            QueryIn,
+            {k: p.form.get(k) for k in ("record_table", "record_id", "field", "text")},
+        )
+        with p.db() as db:
+            query = open_query(db, user, form)
+            subject_id = query.subject_id
+    except (ValidationFailed, OncotrialError) as exc:
+        message = "; ".join(f"{pr.where}: {pr.msg}" for pr in exc.problems)
+        return p.redirect("/queries", f"Query not opened: {message}")
+    return p.redirect(f"/subjects/{subject_id}", f"Query #{query.id} opened on {form.field}.")
+
+
+@router.post("/queries/{query_id}/answer")
+async def answer(request: Request, query_id: int) -> Response:
+    p = await page(request)
+    user = p.require()
+    try:
+        with p.db() as db:
+            answer_query(
+                db,
+                user,
+                query_id,
+                str(p.form.get("answer", "")),
+                expected_version=int(str(p.form.get("version", "0")) or 0),
+            )
+    except (ValidationFailed, OncotrialError) as exc:
+        message = "; ".join(f"{pr.where}: {pr.msg}" for pr in exc.problems)
+        return p.redirect("/queries", f"Query #{query_id} not answered: {message}")
+    return p.redirect("/queries", f"Query #{query_id} answered.")
+
+
+@router.post("/queries/{query_id}/close")
+async def close(request: Request, query_id: int) -> Response:
+    p = await page(request)
+    user = p.require()
+    try:
+        with p.db() as db:
+            close_query(db, user, query_id, expected_version=int(str(p.form.get("version", "0")) or 0))
+    except (ValidationFailed, OncotrialError) as exc:
+        message = "; ".join(f"{pr.where}: {pr.msg}" for pr in exc.problems)
+        return p.redirect("/queries", f"Query #{query_id} not closed: {message}")
+    return p.redirect("/queries", f"Query #{query_id} closed.")

@@ -1,0 +1,50 @@
+"""Test data and form helpers shared by the in-process and browser tests of the pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+#: Screening values of a patient who meets every criterion of the bundled protocol
+#: (chosen by reading its eligibility rules in pd1-nab-paclitaxel-cervical.toml).
+ELIGIBLE = {
+    "age_years": "52",
+    "sex": "F",
+    "histology_confirmed": "true",
+    "disease_status": "recurrent",
+    "measurable_lesions": "2",
+    "ecog": "1",
+    "life_expectancy_weeks": "24",
+    "prior_anti_pd1_pdl1": "false",
+    "prior_taxane_progression_6m": "false",
+    "anc_10e9_l": "2.1",
+    "platelets_10e9_l": "210",
+    "hemoglobin_g_l": "118",
+    "bilirubin_x_uln": "0.8",
+    "ast_x_uln": "1.1",
+    "alt_x_uln": "1.0",
+    "liver_metastases": "false",
+    "creatinine_x_uln": "0.9",
+    "creatinine_clearance_ml_min": "80",
+    "active_autoimmune_disease": "false",
+    "systemic_steroids": "false",
+    "untreated_cns_metastases": "false",
+    "neuropathy_grade": "0",
+    "pregnant_or_breastfeeding": "false",
+}
+
+#: The same patient with ECOG 2: fails IN04 (ECOG performance status 0 or 1) only.
+INELIGIBLE_ECOG = {**ELIGIBLE, "ecog": "2"}
+
+
+def csrf(client: TestClient, path: str) -> str:
+    html = client.get(path).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client: TestClient, path: str, data: dict, *, token_from: str = "/password", **kwargs):
+    """POST a form with the session's CSRF token, as the browser does."""
+    return client.post(path, data={**data, "csrf_token": csrf(client, token_from)}, **kwargs)

@@ -1,0 +1,218 @@
+"""The site's pages in-process: screening, enrollment, doses, assessments, AEs, queries, signature."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, sign_in
+from tests.web.helpers import ELIGIBLE, INELIGIBLE_ECOG, post
+
+SCREEN = {"site_code": "A01", "consent_date": "2025-01-02", "screening_date": "2025-01-06"}
+
+
+def screen(client: TestClient, values: dict) -> int:
+    response = post(client, "/screening", {**SCREEN, **values}, follow_redirects=False)
+    assert response.status_code == 303, response.text[-2000:]
+    return int(re.search(r"/subjects/(\d+)/eligibility", response.headers["location"]).group(1))
+
+
+@pytest.fixture
+def coord(web_env) -> TestClient:
+    with TestClient(web_env.app) as c:
+        sign_in(c, "coord_a")
+        yield c
+
+
+@pytest.fixture
+def enrolled(coord) -> int:
+    sid = screen(coord, ELIGIBLE)
+    response = post(
+        coord, f"/subjects/{sid}/enroll", {"enrollment_date": "2025-01-10"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return sid
+
+
+def dose(client, sid, drug, cycle, date, amount, unit):
+    return post(
+        client,
+        f"/subjects/{sid}/doses",
+        {"drug_code": drug, "cycle": str(cycle), "dose_date": date, "dose": str(amount), "unit": unit},
+        follow_redirects=False,
+    )
+
+
+def test_screening_form_labels_every_protocol_field(coord, protocol):
+    html = coord.get("/screening/new").text
+    for f in protocol.eligibility.fields:
+        assert f'for="f-{f.name}"' in html or f"<legend>{escape(f.label, quote=False)}" in html, f.name
+
+
+def test_ineligible_patient_sees_the_failing_criterion_named(coord):
+    sid = screen(coord, INELIGIBLE_ECOG)
+    html = coord.get(f"/subjects/{sid}/eligibility").text
+    assert "Not eligible" in html
+    assert "<strong>IN04</strong> – ECOG performance status 0 or 1." in html
+    assert "Enroll this patient" not in html
+
+
+def test_bad_screening_value_is_shown_inline_and_in_the_summary(coord):
+    response = post(coord, "/screening", {**SCREEN, **ELIGIBLE, "ecog": "7"})
+    assert response.status_code == 422
+    assert 'href="#f-ecog"' in response.text  # summary links to the field
+    assert '<p class="error" id="e-ecog">must be at most 5</p>' in response.text
+
+
+def test_eligible_patient_is_enrolled_with_a_site_number(coord, enrolled):
+    html = coord.get(f"/subjects/{enrolled}").text
+    assert "Casebook: A01-001" in html and "Enrolled" in html
+
+
+def test_seventh_nab_paclitaxel_cycle_is_refused_with_its_message(coord, enrolled):
+    for cycle in range(1, 7):
+        assert (
+            dose(coord, enrolled, "NABP", cycle, f"2025-{cycle + 1:02d}-01", 260, "mg/m2").status_code == 303
+        )
+    response = dose(coord, enrolled, "NABP", 7, "2025-08-01", 260, "mg/m2")
+    assert response.status_code == 422
+    assert (
+        "albumin-bound paclitaxel (NABP) may be given for at most 6 cycles; "
+        "cycle 7 is beyond the protocol limit" in response.text
+    )
+    assert 'id="e-cycle"' in response.text
+    assert "Cycle 7" not in coord.get(f"/subjects/{enrolled}").text
+
+
+def test_editing_a_dose_asks_for_a_reason(coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    edit = re.search(r'href="(/doses/\d+/edit)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    form = coord.get(edit).text
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    data = {"drug_code": "PD1", "cycle": "1", "dose_date": "2025-01-13", "dose": "200", "unit": "mg"}
+    refused = post(coord, edit, {**data, "version": version})
+    assert refused.status_code == 422
+    assert "a reason is required to change data after first entry" in refused.text
+    done = post(
+        coord, edit, {**data, "version": version, "reason": "transcription error"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert "2025-01-13" in coord.get(f"/subjects/{enrolled}").text
+
+
+def test_assessments_show_the_computed_response_and_its_explanation(coord, enrolled):
+    dose(coord, enrolled, "NABP", 1, "2025-01-12", 260, "mg/m2")
+    base = {
+        "visit_number": "1", "visit": "BASELINE", "assessment_date": "2025-01-08", "n_rows": "6",
+        "m-0-code": "T01", "m-0-category": "TARGET", "m-0-location": "LIVER", "m-0-diameter_mm": "40",
+        "m-1-code": "T02", "m-1-category": "TARGET", "m-1-location": "LUNG", "m-1-diameter_mm": "20",
+        "m-2-code": "NT01", "m-2-category": "NON-TARGET", "m-2-location": "BONE", "m-2-state": "PRESENT",
+    }  # fmt: skip
+    assert post(coord, f"/subjects/{enrolled}/assessments", base, follow_redirects=False).status_code == 303
+    follow = {
+        "visit_number": "2", "visit": "WEEK 6", "assessment_date": "2025-02-23", "n_rows": "5",
+        "m-0-code": "NT01", "m-0-category": "NON-TARGET", "m-0-location": "BONE", "m-0-state": "PRESENT",
+        "m-1-code": "T01", "m-1-category": "TARGET", "m-1-location": "LIVER", "m-1-diameter_mm": "25",
+        "m-2-code": "T02", "m-2-category": "TARGET", "m-2-location": "LUNG", "m-2-diameter_mm": "12",
+    }  # fmt: skip
+    response = post(coord, f"/subjects/{enrolled}/assessments", follow, follow_redirects=True)
+    # 60 mm at baseline -> 37 mm: -38.3% (hand computed), a partial response by RECIST 1.1 section 4.3.1.
+    assert "computed RECIST 1.1 response: PR" in response.text
+    assert "Sum of diameters 37 mm (baseline 60 mm, change -38.3%" in response.text
+    assert "Baseline: sum of target diameters 60 mm over 2 target lesion(s)." in response.text
+
+
+def test_baseline_target_too_small_is_refused_on_its_row(coord, enrolled):
+    base = {
+        "visit_number": "1", "visit": "BASELINE", "assessment_date": "2025-01-08", "n_rows": "6",
+        "m-0-code": "T01", "m-0-category": "TARGET", "m-0-location": "LIVER", "m-0-diameter_mm": "5",
+    }  # fmt: skip
+    response = post(coord, f"/subjects/{enrolled}/assessments", base)
+    assert response.status_code == 422
+    assert 'id="e-m-0-diameter_mm"' in response.text
+    assert "must be at least 10 mm at baseline" in response.text
+
+
+def test_adverse_event_is_recorded_with_relatedness_per_drug(coord, enrolled):
+    data = {
+        "term": "Neutropenia", "grade": "3", "serious": "false", "related_NABP": "RELATED",
+        "related_PD1": "NOT RELATED", "start_date": "2025-01-20", "action_taken": "DOSE REDUCED",
+    }  # fmt: skip
+    assert (
+        post(coord, f"/subjects/{enrolled}/adverse-events", data, follow_redirects=False).status_code == 303
+    )
+    html = coord.get(f"/subjects/{enrolled}").text
+    assert "Neutropenia, grade 3" in html and "NABP: related" in html
+
+
+def test_query_is_opened_by_the_monitor_answered_by_the_site_and_closed(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = re.search(r'id="dose-(\d+)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        opened = post(
+            monitor,
+            "/queries",
+            {
+                "record_table": "dose",
+                "record_id": dose_id,
+                "field": "dose_date",
+                "text": "Source says 13 Jan?",
+            },
+            follow_redirects=False,
+        )
+        assert opened.status_code == 303
+        assert "Record a dose" not in monitor.get(f"/subjects/{enrolled}").text  # monitors enter no data
+    inbox = coord.get("/queries").text
+    qid = re.search(r'id="query-(\d+)"', inbox).group(1)
+    version = re.search(
+        rf'action="/queries/{qid}/answer">\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
+        inbox,
+    ).group(1)
+    post(coord, f"/queries/{qid}/answer", {"answer": "Source checked: 12 Jan.", "version": version})
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        html = monitor.get("/queries").text
+        assert "Source checked: 12 Jan." in html and "Answered" in html
+        version = re.search(
+            rf'action="/queries/{qid}/close">\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
+            html,
+        ).group(1)
+        post(monitor, f"/queries/{qid}/close", {"version": version})
+        assert f'id="query-{qid}"' not in monitor.get("/queries").text
+
+
+def test_investigator_signs_with_password_reentry(web_env, coord, enrolled):
+    with TestClient(web_env.app) as inv:
+        sign_in(inv, "inv_a")
+        wrong = post(inv, f"/subjects/{enrolled}/sign", {"meaning": "I approve", "password": "nope"})
+        assert "does not match: re-enter your own password to sign" in wrong.text
+        ok = post(
+            inv,
+            f"/subjects/{enrolled}/sign",
+            {"meaning": "I approve", "password": PASSWORD},
+            follow_redirects=True,
+        )
+        assert "Casebook signed." in ok.text
+        assert re.search(r'id="signature-status"><span class="badge ok">Signed</span>', ok.text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/subjects/{sid}",
+        "/subjects/{sid}/eligibility",
+        "/subjects/{sid}/doses/new",
+        "/subjects/{sid}/assessments/new",
+    ],
+)
+def test_site_b_cannot_open_site_a_subject_even_by_url(web_env, enrolled, path):
+    with TestClient(web_env.app) as other:
+        sign_in(other, "coord_b")
+        assert "A01-" not in other.get("/subjects").text
+        response = other.get(path.format(sid=enrolled))
+        assert response.status_code == 404
+        assert f"no subject {enrolled} visible to you" in response.text
