@@ -90,3 +90,26 @@ def test_cp1252_csv_is_decoded(small_package, tmp_path: Path) -> None:
 def test_not_a_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(OncotrialError, match="not a directory with SDTM files"):
         read_sdtm(tmp_path / "nowhere")
+
+
+def test_value_outside_the_controlled_terms_names_file_variable_and_row(
+    small_package, tmp_path: Path
+) -> None:
+    write_sdtm(small_package, tmp_path, fmt="csv")
+    ae = pd.read_csv(tmp_path / "ae.csv", dtype=str, keep_default_na=False)
+    ae.loc[0, "AETOXGR"] = "Grade 2"
+    ae.to_csv(tmp_path / "ae.csv", index=False)
+    with pytest.raises(ValidationFailed) as err:
+        read_sdtm(tmp_path)
+    (problem,) = err.value.problems
+    assert str(problem) == "ae.csv.AETOXGR[0]: not one of ['1', '2', '3', '4', '5']"
+    assert problem.value == "Grade 2"
+
+
+def test_test_code_longer_than_8_characters_is_an_error(small_package, tmp_path: Path) -> None:
+    write_sdtm(small_package, tmp_path, fmt="csv")
+    rs = pd.read_csv(tmp_path / "rs.csv", dtype=str, keep_default_na=False)
+    rs.loc[1, "RSTESTCD"] = "OVERALLRESP"
+    rs.to_csv(tmp_path / "rs.csv", index=False)
+    with pytest.raises(ValidationFailed, match=r"rs.csv.RSTESTCD\[1\]: longer than 8 characters"):
+        read_sdtm(tmp_path)

@@ -14,25 +14,44 @@ from oncotrial.sdtm._xport import XPT_MAX_CHAR, write_xpt
 __all__ = ["write_adam"]
 
 
+def _chunks(text: str, size: int) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` UTF-8 bytes, never inside a character;
+    spaces at a cut start the next piece, since SAS drops trailing blanks.
+
+    >>> _chunks("ab cd", 3)
+    ['ab', ' cd']
+    """
+    out, piece, used = [], [], 0
+    for ch in text:
+        n = len(ch.encode("utf-8"))
+        if used + n > size:
+            joined = "".join(piece)
+            kept = joined.rstrip(" ")
+            out.append(kept)
+            carry = len(joined) - len(kept)
+            piece, used = [" "] * carry, carry
+        piece.append(ch)
+        used += n
+    out.append("".join(piece))
+    return out
+
+
 def split_long_text(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Text longer than 200 characters continues in NAME1, NAME2, ... (the SDTM IG 4.5.3.2 way),
+    """Text longer than 200 bytes continues in NAME1, NAME2, ... (the SDTM IG 4.5.3.2 way),
     so nothing is cut; the extra columns follow the first and share its label."""
     out = frame.copy()
     for col in frame.columns:
         if frame[col].dtype != object:
             continue
         text = frame[col].map(lambda v: v if isinstance(v, str) else "")
-        longest = int(text.map(lambda v: len(v.encode("utf-8"))).max()) if len(text) else 0
-        if longest <= XPT_MAX_CHAR:
+        if not len(text) or text.map(lambda v: len(v.encode("utf-8"))).max() <= XPT_MAX_CHAR:
             continue
-        ascii_only = bool(text.map(str.isascii).all())
-        width = XPT_MAX_CHAR if ascii_only else XPT_MAX_CHAR // 4  # at most 4 bytes a character
-        chunks = -(-int(text.str.len().max()) // width)
+        pieces = text.map(lambda v: _chunks(v, XPT_MAX_CHAR))
         pos = out.columns.get_loc(col)
-        out[col] = text.str.slice(0, width)
-        for i in range(1, chunks):
+        out[col] = pieces.str[0]
+        for i in range(1, int(pieces.map(len).max())):
             name = f"{col[: 8 - len(str(i))]}{i}"
-            out.insert(pos + i, name, text.str.slice(i * width, (i + 1) * width))
+            out.insert(pos + i, name, pieces.map(lambda p, i=i: p[i] if i < len(p) else ""))
             labels[name] = labels.get(col, col)
     return out
 

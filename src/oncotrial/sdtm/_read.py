@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 from oncotrial.sdtm._frames import normalise_domain
 from oncotrial.sdtm._package import SdtmPackage
-from oncotrial.sdtm._specs import DOMAINS
+from oncotrial.sdtm._specs import DOMAINS, DomainSpec
 from oncotrial.sdtm._xport import ENCODINGS, read_xpt
 
 __all__ = ["read_sdtm"]
@@ -80,6 +81,24 @@ def _missing_domains(files: dict[str, Path]) -> list[Problem]:
     return problems
 
 
+def _check_values(df: pd.DataFrame, spec: DomainSpec, file_name: str) -> list[Problem]:
+    """Lengths and controlled terms of the spec's text variables (blank is allowed)."""
+    problems = []
+    for var in spec.variables:
+        if var.name not in df or var.type != "Char":
+            continue
+        text = df[var.name]
+        checks = []
+        if var.length:
+            checks.append((text.str.len() > var.length, f"longer than {var.length} characters", "length"))
+        if var.terms:
+            checks.append(((text != "") & ~text.isin(var.terms), f"not one of {list(var.terms)}", "term"))
+        for bad, reason, code in checks:
+            for row in np.flatnonzero(bad.to_numpy())[:5]:
+                problems.append(Problem((file_name, var.name, int(row)), reason, code, text.iloc[row]))
+    return problems
+
+
 def read_sdtm(folder: str | Path, *, encoding: str | None = None) -> SdtmPackage:
     """Read every domain of an SDTM folder and check its required variables.
 
@@ -119,6 +138,7 @@ def read_sdtm(folder: str | Path, *, encoding: str | None = None) -> SdtmPackage
             df, found = normalise_domain(_read_csv(path, encoding), spec, path.name)
         problems += found
         if spec is not None:
+            problems += _check_values(df, spec, path.name)
             for var in spec.required_names:
                 if var not in df.columns:
                     problems.append(

@@ -17,13 +17,16 @@ VarType = Literal["Char", "Num"]
 
 @dataclass(frozen=True)
 class Variable:
-    """One SDTM variable: name (at most 8 characters), label (at most 40), type, required."""
+    """One SDTM variable: name (at most 8 characters), label (at most 40), type, required,
+    and where the IG or this project fixes them, a maximum length and the controlled terms
+    (a blank value is always allowed; required means the variable is present)."""
 
     name: str
     label: str
     type: VarType = "Char"
     required: bool = False
     length: int | None = None
+    terms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.name) > 8 or not self.name.isupper():
@@ -63,13 +66,24 @@ class DomainSpec:
         return {v.name: v.label for v in self.variables}
 
 
-def _v(name: str, label: str, type_: VarType = "Char", *, req: bool = False) -> Variable:
-    return Variable(name, label, type_, req)
+def _v(
+    name: str,
+    label: str,
+    type_: VarType = "Char",
+    *,
+    req: bool = False,
+    length: int | None = None,
+    terms: tuple[str, ...] = (),
+) -> Variable:
+    return Variable(name, label, type_, req, length, terms)
+
+
+_LESION_GROUPS = ("TARGET", "NON-TARGET", "NEW")
 
 
 _COMMON = (
     _v("STUDYID", "Study Identifier", req=True),
-    _v("DOMAIN", "Domain Abbreviation"),
+    _v("DOMAIN", "Domain Abbreviation", length=2),
     _v("USUBJID", "Unique Subject Identifier", req=True),
 )
 _VISIT = (
@@ -93,7 +107,7 @@ DM = DomainSpec(
         _v("SITEID", "Study Site Identifier", req=True),
         _v("AGE", "Age", "Num"),
         _v("AGEU", "Age Units"),
-        _v("SEX", "Sex"),
+        _v("SEX", "Sex", terms=("F", "M", "U", "UNDIFFERENTIATED")),
         _v("RACE", "Race"),
         _v("ARM", "Description of Planned Arm"),
         _v("ACTARM", "Description of Actual Arm"),
@@ -128,8 +142,8 @@ TU = DomainSpec(
         *_COMMON,
         _v("TUSEQ", "Sequence Number", "Num"),
         _v("TULNKID", "Link ID", req=True),
-        _v("TUTESTCD", "Tumor/Lesion ID Short Name"),
-        _v("TUSTRESC", "Tumor/Lesion ID Result Std. Format", req=True),
+        _v("TUTESTCD", "Tumor/Lesion ID Short Name", length=8),
+        _v("TUSTRESC", "Tumor/Lesion ID Result Std. Format", req=True, terms=_LESION_GROUPS),
         _v("TULOC", "Location of the Tumor/Lesion", req=True),
         _v("TUEVAL", "Evaluator"),
         _v("TUEVALID", "Evaluator Identifier"),
@@ -145,9 +159,9 @@ TR = DomainSpec(
     (
         *_COMMON,
         _v("TRSEQ", "Sequence Number", "Num"),
-        _v("TRGRPID", "Group ID", req=True),
+        _v("TRGRPID", "Group ID", req=True, terms=_LESION_GROUPS),
         _v("TRLNKID", "Link ID", req=True),
-        _v("TRTESTCD", "Tumor/Lesion Assessment Short Name", req=True),
+        _v("TRTESTCD", "Tumor/Lesion Assessment Short Name", req=True, length=8),
         _v("TRTEST", "Tumor/Lesion Assessment Test Name"),
         _v("TRORRES", "Result or Finding in Original Units"),
         _v("TRORRESU", "Original Units"),
@@ -169,7 +183,7 @@ RS = DomainSpec(
     (
         *_COMMON,
         _v("RSSEQ", "Sequence Number", "Num"),
-        _v("RSTESTCD", "Assessment Short Name", req=True),
+        _v("RSTESTCD", "Assessment Short Name", req=True, length=8),
         _v("RSTEST", "Assessment Name"),
         _v("RSORRES", "Result or Finding in Original Units"),
         _v("RSSTRESC", "Character Result/Finding in Std Format", req=True),
@@ -191,8 +205,8 @@ AE = DomainSpec(
         _v("AEDECOD", "Dictionary-Derived Term", req=True),
         _v("AEBODSYS", "Body System or Organ Class"),
         _v("AESEV", "Severity/Intensity"),
-        _v("AETOXGR", "Standard Toxicity Grade"),
-        _v("AESER", "Serious Event"),
+        _v("AETOXGR", "Standard Toxicity Grade", terms=("1", "2", "3", "4", "5")),
+        _v("AESER", "Serious Event", terms=("Y", "N")),
         _v("AEREL", "Causality"),
         _v("AERELNST", "Relationship to Non-Study Treatment"),
         _v("AEACN", "Action Taken with Study Treatment"),
@@ -210,7 +224,12 @@ DS = DomainSpec(
         _v("DSSEQ", "Sequence Number", "Num"),
         _v("DSTERM", "Reported Term for the Disposition Event"),
         _v("DSDECOD", "Standardized Disposition Term", req=True),
-        _v("DSCAT", "Category for Disposition Event", req=True),
+        _v(
+            "DSCAT",
+            "Category for Disposition Event",
+            req=True,
+            terms=("PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"),
+        ),
         _v("DSSCAT", "Subcategory for Disposition Event"),
         *_VISIT,
         _v("DSSTDTC", "Start Date/Time of Disposition Event", req=True),
