@@ -66,7 +66,7 @@ def test_results_json_orr_agrees_with_the_written_adam(reference_run):
 def test_missing_folder_is_one_line_and_exit_2(tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    lines = [line for line in result.output.splitlines() if line.strip()]
+    lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "nope" in lines[0]
 
 

@@ -124,6 +124,7 @@ def analyze_command(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # a log or a pipe gets the result lines only
     )
     with reported_errors(), progress:
         task = progress.add_task("Starting", total=len(STEPS))
