@@ -32,6 +32,7 @@ def _root(
 
 # Each module adds its commands to `app` when imported: one import line per module, below.
 from oncotrial.cli import analyze as _analyze  # noqa: E402,F401
+from oncotrial.cli import cdisc as _cdisc  # noqa: E402,F401
 from oncotrial.cli import demo as _demo  # noqa: E402,F401
 from oncotrial.cli import design as _design  # noqa: E402,F401
 from oncotrial.cli import edc as _edc  # noqa: E402,F401
