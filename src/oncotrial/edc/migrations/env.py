@@ -7,11 +7,20 @@ from alembic import context
 from oncotrial.edc._db import make_engine
 from oncotrial.edc._models import Base
 
-config = context.config
 target_metadata = Base.metadata
 
 
-def run_migrations() -> None:
+def _in_alembic() -> bool:
+    # Importing this file outside an Alembic run (e.g. to collect doctests) must do nothing.
+    try:
+        context.config  # noqa: B018
+    except (AttributeError, NameError):
+        return False
+    return True
+
+
+def run_online() -> None:
+    config = context.config
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
@@ -26,11 +35,15 @@ def run_migrations() -> None:
     engine.dispose()
 
 
-if context.is_offline_mode():
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True
-    )
+def run_offline() -> None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
-else:
-    run_migrations()
+
+
+if _in_alembic():
+    if context.is_offline_mode():
+        run_offline()
+    else:
+        run_online()
