@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def test_reference_run_writes_adam_results_and_report(reference_run):
         assert (out / "adam" / f"{name}.csv").stat().st_size > 0
     assert (out / "results.json").exists() and (out / "report.html").exists()
     assert "ok 6 ADaM datasets" in result.output
+    page = re.sub(r"base64,[A-Za-z0-9+/=]+", "", (out / "report.html").read_text(encoding="utf-8"))
+    assert not re.search(r"\b(nan|NaN|None)\b", page)  # missing values print as NE or a dash
 
 
 def test_results_json_records_input_protocol_hashes_and_version(reference_run):
