@@ -17,7 +17,7 @@ from rich.markup import escape
 from oncotrial.cli import app
 from oncotrial.cli._common import console, reported_errors
 from oncotrial.errors import OncotrialError
-from oncotrial.protocol import Protocol, read_protocol
+from oncotrial.protocol import read_protocol
 from oncotrial.sdtm import SdtmPackage, write_sdtm
 from oncotrial.simulate import Scenario, SimulatedTrial, simulate_cohort
 
@@ -47,11 +47,12 @@ def write_simulation(trial: SimulatedTrial, folder: Path) -> list[Path]:
     return [scenario, truth, screening]
 
 
-def run_analysis(sdtm_dir: Path, out_dir: Path, protocol: Protocol) -> dict[str, Path]:
-    """Run the analysis pipeline of ``oncotrial analyze`` on an SDTM folder; return its outputs."""
-    from oncotrial.cli.analyze import run_pipeline  # the function `oncotrial analyze` calls
+def analyse(sdtm_dir: Path, out_dir: Path, protocol_file: Path | None) -> dict[str, Path]:
+    """Run what ``oncotrial analyze`` runs on an SDTM folder; return its outputs by name."""
+    from oncotrial.cli.analyze import run_analysis
 
-    return run_pipeline(sdtm_dir, out_dir, protocol=protocol)
+    outputs = run_analysis(sdtm_dir, out_dir, protocol_file=protocol_file)
+    return {"ADaM": outputs.adam_dir, "results": outputs.results, "report": outputs.report}
 
 
 @app.command("demo")
@@ -101,7 +102,7 @@ def demo(
         console.print(f"   {', '.join(p.name for p in paths)}", highlight=False)
 
         console.print("[bold]3.[/bold] analysing (SDTM -> RECIST 1.1 -> ADaM -> statistics -> report)")
-        outputs = run_analysis(sdtm_dir, workspace / "analysis", protocol)
+        outputs = analyse(sdtm_dir, workspace / "analysis", loaded.path)
 
     elapsed = time.perf_counter() - started
     console.print(f"\n[green]done[/green] in {elapsed:.1f} s. Workspace: {escape(str(workspace.resolve()))}")

@@ -140,6 +140,12 @@ class Scenario:
                 self.age_mean,
                 f"must lie in [age_min, age_max] = [{self.age_min}, {self.age_max}]",
             )
+        if self.screen_failure_rate >= 1.0:
+            raise OncotrialError(
+                ("scenario", "screen_failure_rate"),
+                self.screen_failure_rate,
+                "must be below 1 (someone must enrol)",
+            )
         if self.dcr < self.orr:
             raise OncotrialError(
                 ("scenario", "dcr"), self.dcr, f"must be at least the response rate orr = {self.orr}"
