@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -58,3 +60,15 @@ def test_text_over_200_bytes_continues_in_numbered_columns(adtte: pd.DataFrame, 
     assert parts == ["RULE", "RULE1"]
     assert "".join(back.loc[0, parts]).rstrip() == long.rstrip()
     assert back.loc[1, "RULE"] == "short"
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+def test_r_reads_the_xpt_file_with_sas_dates_and_labels(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    (path,) = write_adam({"ADTTE": adtte}, tmp_path, fmt="xpt")
+    script = (
+        f'library(foreign); d <- read.xport("{path}"); l <- lookup.xport("{path}")[[1]]$label; '
+        'cat(d$USUBJID, d$STARTDT, d$AVAL[1], d$CNSR, l[names(d) == "CNSR"], sep = "|")'
+    )
+    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True).stdout
+    # SAS dates count days from 1960-01-01: 2024-01-01 is day 23376
+    assert out.split("|") == ["S-1", "S-2", "23376", "23377", "61", "0", "1", "Censor"]
