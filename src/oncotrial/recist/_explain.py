@@ -52,6 +52,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _mm(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _sums(r: dict[str, Any]) -> str:
+    """The numbers behind a target response: sum, change from baseline and from the nadir."""
+    text = f"sum of diameters {_mm(r['SUMDIAM'])} mm"
+    if r.get("PCHG") is not None:
+        text += f", {r['PCHG']:+.1f}% from baseline"
+    if r.get("NADIR") is not None:
+        rel = (
+            f"{r['PCHGNAD']:+.1f}%"
+            if r.get("PCHGNAD") is not None
+            else f"{_mm(r['SUMDIAM'] - r['NADIR'])} mm"
+        )
+        text += f", {rel} from the nadir {_mm(r['NADIR'])} mm"
+    return text
+
+
 @dataclass(frozen=True)
 class SubjectExplanation:
     """Everything that produced one subject's responses (printable; :meth:`to_dict` for JSON).
@@ -83,6 +102,8 @@ class SubjectExplanation:
         for r in self.timepoints:
             when = r.get("ADT") or r.get("ADTC")
             lines.append(f"  {r.get('VISIT') or r.get('VISITNUM')} ({when}): {r.get('OVRLRESP')}")
+            if r.get("SUMDIAM") is not None:
+                lines.append(f"    {_sums(r)}")
             if r.get("RULE"):
                 lines.append(f"    because {r['RULE']}")
         if self.best:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import Problem, ValidationFailed
-from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, decode
+from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, RESPONSES, SD, decode
 from oncotrial.recist._criteria import (
     CR_NODE_MAX_MM,
     NODAL_LOCATION,
@@ -222,11 +222,10 @@ def _grid(
         les = les.loc[les["subj"] >= 0, ["subj", "TRLNKID", "NODAL"]].astype({"TRLNKID": str})
         base_ids = base_ids.merge(les, on=["subj", "TRLNKID"], how="left")
         # A lesion without a TU row is nodal when its baseline record is a short axis.
-        base_tests = (
-            recs.loc[recs["base"]]
-            .groupby(["subj", "TRLNKID"])["TRTESTCD"]
-            .agg(lambda t: bool((t == "LPERP").any() and not (t == "LDIAM").any()))
-        )
+        at_base = recs.loc[recs["base"], ["subj", "TRLNKID", "TRTESTCD"]]
+        at_base = at_base.assign(lperp=at_base["TRTESTCD"].eq("LPERP"), ldiam=at_base["TRTESTCD"].eq("LDIAM"))
+        tests = at_base.groupby(["subj", "TRLNKID"], sort=False)[["lperp", "ldiam"]].any()
+        base_tests = tests["lperp"] & ~tests["ldiam"]
         short_only = base_tests.reindex(pd.MultiIndex.from_frame(base_ids[["subj", "TRLNKID"]])).to_numpy()
         base_ids["NODAL"] = np.where(base_ids["NODAL"].isna(), short_only, base_ids["NODAL"]).astype(bool)
         recs = recs.merge(base_ids, on=["subj", "TRLNKID"], how="inner")
@@ -274,11 +273,7 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     nmiss = np.bincount(g_aid, weights=~measured, minlength=n_a).astype(int)
     visible = np.bincount(g_aid, weights=measured & ~nodal & (val0 > 0), minlength=n_a) > 0
     big_node = np.bincount(g_aid, weights=measured & nodal & (val0 >= CR_NODE_MAX_MM), minlength=n_a) > 0
-    missing_ids = (
-        grid.loc[~measured].groupby("aid", sort=False)["TRLNKID"].agg(", ".join).to_dict()
-        if (~measured).any()
-        else {}
-    )
+    missing_ids = join_ids(g_aid[~measured], grid["TRLNKID"].to_numpy()[~measured])
     subj = a.a_subj
     has_t = n_targets[subj] > 0
     base_a = np.where(has_t, base_sum[subj], np.nan)
@@ -333,13 +328,10 @@ def _non_targets(a: Assessments) -> dict[str, np.ndarray]:
     code = np.select([~has_nt, prog, unevaluable, absent == count], [NA, PD, NE, CR], NON_CR_NON_PD).astype(
         np.int8
     )
-    ids = {}
-    for name, mask in (("prog", state == 2), ("ne", state == 3), ("present", state == 1)):
-        ids[name] = (
-            grid.loc[mask].groupby("aid", sort=False)["TRLNKID"].agg(", ".join).to_dict()
-            if mask.any()
-            else {}
-        )
+    lid = grid["TRLNKID"].to_numpy()
+    ids = {
+        name: join_ids(g_aid[mask], lid[mask]) for name, mask in (("prog", state == 2), ("ne", state == 3))
+    }
     return {"code": code, **ids}
 
 
@@ -362,69 +354,112 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     if new.empty:
         return {"flag": flag, "uneq": {}, "equiv": {}, "backdated": {}}
     new["rank"] = a.rank[new["aid"].to_numpy()]
+    new["unequivocal"] = ~new["equivocal"].to_numpy()
     per = new.groupby(["subj", "TRLNKID"], sort=False).agg(
-        confirmed=("equivocal", lambda e: not e.all()), first_rank=("rank", "min")
+        confirmed=("unequivocal", "any"), first_rank=("rank", "min")
     )
     first_aid = a.date_order[per["first_rank"].to_numpy()]
     backdated = per["confirmed"].to_numpy() & (first_aid >= 0)
     flag[new.loc[~new["equivocal"], "aid"].to_numpy()] = True
     flag[first_aid[backdated]] = True
-    uneq = new[~new["equivocal"]].groupby("aid", sort=False)["TRLNKID"].agg(", ".join).to_dict()
-    equiv = new[new["equivocal"]].groupby("aid", sort=False)["TRLNKID"].agg(", ".join).to_dict()
-    bd = pd.DataFrame({"aid": first_aid[backdated], "id": per.index.get_level_values(1)[backdated]})
-    bd = bd.groupby("aid")["id"].agg(", ".join).to_dict() if len(bd) else {}
+    eq = new["equivocal"].to_numpy()
+    aids, lids = new["aid"].to_numpy(), new["TRLNKID"].to_numpy()
+    uneq = join_ids(aids[~eq], lids[~eq])
+    equiv = join_ids(aids[eq], lids[eq])
+    bd = join_ids(first_aid[backdated], np.asarray(per.index.get_level_values(1))[backdated])
     return {"flag": flag, "uneq": uneq, "equiv": equiv, "backdated": bd}
 
 
-def _num(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+def join_ids(aids: np.ndarray, ids: np.ndarray) -> dict[int, str]:
+    """``{assessment: "T01, T02"}`` for the (few) rows given, without a per-group Python call."""
+    if len(aids) == 0:
+        return {}
+    ids = np.asarray(ids).astype(str)
+    order = np.lexsort((ids, aids))
+    a, i = aids[order], ids[order].astype(object)
+    start = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+    joined = np.add.reduceat(i + ", ", start)
+    return dict(zip(a[start].tolist(), (j[:-2] for j in joined), strict=True))
 
 
-def _target_text(i: int, code: int, t: dict) -> str:
-    s, b, n = t["sum"][i], t["base"][i], t["nadir"][i]
-    if code == NA:
-        return "no target lesion at baseline"
-    if code == CR:
-        return f"target CR: every non-nodal target gone, every node < {_num(CR_NODE_MAX_MM)} mm (sum {_num(s)} mm)"
-    if code == PD:
-        miss = t["missing"].get(i)
-        extra = f", even without {miss} (not assessed)" if miss else ""
-        rel = f"{t['pchgnad'][i]:+.1f}%" if n > 0 else "any increase"
-        return (
-            f"target PD: sum {_num(s)} mm is {_num(t['chgnad'][i])} mm ({rel}) above the nadir {_num(n)} mm"
-            f" (>= {PD_MIN_INCREASE:.0%} and >= {_num(PD_MIN_ABSOLUTE_MM)} mm){extra}"
+_T_TEXT = {
+    NA: "no target lesion at baseline",
+    CR: f"target CR: every non-nodal target 0 mm and every node < {CR_NODE_MAX_MM:g} mm",
+    PD: f"target PD: sum >= {PD_MIN_INCREASE:.0%} and >= {PD_MIN_ABSOLUTE_MM:g} mm above the nadir",
+    NE: "target NE: a target lesion not assessed",
+    PR: f"target PR: sum >= {PR_MIN_DECREASE:.0%} below baseline",
+    SD: "target SD: neither PR nor PD",
+}
+_NT_TEXT = {
+    NA: "no non-target lesion at baseline",
+    CR: "non-target CR: every non-target lesion absent",
+    NON_CR_NON_PD: "non-target NON-CR/NON-PD: not all absent, none progressing",
+    NE: "non-target NE: a non-target lesion not evaluated",
+    PD: "non-target PD: unequivocal progression",
+}
+
+
+def _special_text(aid: int, tc: int, ntc: int, t: dict, nt: dict, new: dict) -> str:
+    """The RULE template of an assessment that names lesions (not assessed, progressing, new)."""
+    tt = _T_TEXT[tc]
+    if aid in t["missing"]:
+        miss = t["missing"][aid]
+        tt = (
+            f"target NE: {miss} not assessed, the others do not show PD"
+            if tc == NE
+            else f"{tt}, even without {miss} (not assessed)"
         )
-    if code == NE:
-        return f"target NE: {t['missing'].get(i, '')} not assessed and the sum of the others ({_num(s)} mm) does not show PD"
-    if code == PR:
-        return f"target PR: sum {_num(s)} mm is {t['pchg'][i]:.1f}% from baseline {_num(b)} mm (<= -{PR_MIN_DECREASE:.0%})"
-    nad = f"{t['pchgnad'][i]:+.1f}%" if n > 0 else "n/a"
-    return f"target SD: sum {_num(s)} mm, {t['pchg'][i]:+.1f}% from baseline {_num(b)} mm, {nad} from nadir {_num(n)} mm"
-
-
-def _non_target_text(i: int, code: int, nt: dict) -> str:
-    if code == NA:
-        return "no non-target lesion at baseline"
-    if code == PD:
-        return f"non-target PD: unequivocal progression of {nt['prog'][i]}"
-    if code == NE:
-        return f"non-target NE: {nt['ne'][i]} not evaluated"
-    if code == CR:
-        return "non-target CR: every non-target lesion absent"
-    return f"non-target NON-CR/NON-PD: {nt['present'].get(i, '')} present"
-
-
-def _new_text(i: int, new: dict) -> str:
+    ntt = _NT_TEXT[ntc]
+    if ntc == PD and aid in nt["prog"]:
+        ntt = f"non-target PD: unequivocal progression of {nt['prog'][aid]}"
+    elif ntc == NE and aid in nt["ne"]:
+        ntt = f"non-target NE: {nt['ne'][aid]} not evaluated"
     parts = []
-    if i in new["uneq"]:
-        parts.append(f"unequivocal new lesion {new['uneq'][i]}")
-    if i in new["backdated"]:
+    if aid in new["uneq"]:
+        parts.append(f"unequivocal new lesion {new['uneq'][aid]}")
+    if aid in new["backdated"]:
         parts.append(
-            f"new lesion {new['backdated'][i]} first seen here, confirmed later (PD dated here, §4.3.2)"
+            f"new lesion {new['backdated'][aid]} first seen here, confirmed later (PD dated here, §4.3.2)"
         )
-    if i in new["equiv"] and i not in new["backdated"]:
-        parts.append(f"equivocal new lesion {new['equiv'][i]} (not PD unless confirmed)")
-    return "; ".join(parts) if parts else "no new lesion"
+    if aid in new["equiv"] and aid not in new["backdated"]:
+        parts.append(f"equivocal new lesion {new['equiv'][aid]} (not PD unless confirmed)")
+    newt = "; ".join(parts) if parts else "no new lesion"
+    return f"{tt}; {ntt}; {newt} -> {{}} (RECIST 1.1 Table {1 if tc != NA else 2})"
+
+
+def _rules(rows: np.ndarray, tcode, ntcode, otext, t: dict, nt: dict, new: dict) -> np.ndarray:
+    """RULE text per assessment: one phrase per code combination, lesion ids where they matter.
+
+    Numbers (sums, % changes, nadir) are in their own columns; ``explain_subject`` prints them.
+    """
+    key = (tcode[rows].astype(np.int64) + 1) * 10 + (ntcode[rows].astype(np.int64) + 1)
+    key = key * 10 + decode_index(otext[rows])
+    uniq, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in uniq.tolist():
+        tc, ntc, oc = k // 100 - 1, (k // 10) % 10 - 1, k % 10
+        table = 1 if tc != NA else 2
+        texts.append(
+            f"{_T_TEXT[tc]}; {_NT_TEXT[ntc]}; no new lesion -> {RESPONSES[oc]} (RECIST 1.1 Table {table})"
+        )
+    out = np.array(texts, dtype=object)[inverse]
+    special = set(t["missing"]) | set(nt["prog"]) | set(nt["ne"]) | set(new["uneq"]) | set(new["equiv"])
+    special |= set(new["backdated"])
+    if special:
+        pos = np.full(len(tcode), -1, dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        for aid in special:
+            p = pos[aid]
+            if p >= 0:
+                out[p] = _special_text(aid, int(tcode[aid]), int(ntcode[aid]), t, nt, new).format(otext[aid])
+    return out
+
+
+def decode_index(text: np.ndarray) -> np.ndarray:
+    """Response text to its index in RESPONSES."""
+    lookup = {r: i for i, r in enumerate(RESPONSES)}
+    codes, uniques = pd.factorize(text)
+    return np.array([lookup[u] for u in uniques], dtype=np.int64)[codes]
 
 
 def evaluate_timepoints(
@@ -474,11 +509,7 @@ def evaluate_timepoints(
     ovr = overall_codes(t["code"], nt["code"], new["flag"])
     post = a.date_order[a.a_post[a.date_order]]
     tcode, ntcode, otext = t["code"], nt["code"], decode(ovr)
-    rules = [
-        f"{_target_text(i, tcode[i], t)}; {_non_target_text(i, ntcode[i], nt)}; {_new_text(i, new)}"
-        f" -> {otext[i]} (RECIST 1.1 Table {1 if tcode[i] != NA else 2})"
-        for i in post.tolist()
-    ]
+    rules = _rules(post, tcode, ntcode, otext, t, nt, new)
     out = pd.DataFrame(
         {
             "USUBJID": np.asarray(a.subject_ids, dtype=object)[a.a_subj[post]],

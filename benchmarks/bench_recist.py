@@ -1,0 +1,241 @@
+"""Benchmark: RECIST 1.1 timepoint and best-response derivation for many synthetic subjects.
+
+Runs the vectorized engine (``oncotrial.recist``) and a straightforward per-subject loop of
+the same rules (``tests/recist/oracle.py``, also the property-test oracle) side by side, and
+prints a table with time, peak memory and the speed ratio. Each phase runs in a forked child
+process; its peak memory is the child's largest resident set size (sampled from
+``/proc/self/statm`` every 5 ms), shown in total and above the size at the phase's start
+(the input tables are already resident then).
+
+The loop is slow, so by default it runs on the first ``--oracle-subjects`` subjects and its
+time is scaled linearly to all subjects (a per-subject loop is linear in subjects); pass
+``--oracle-subjects`` equal to ``--subjects`` to time it in full. The two results are
+compared on the subjects both ran.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_recist.py --subjects 100000
+    .venv/bin/python benchmarks/bench_recist.py --subjects 2000 --oracle-subjects 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import multiprocessing as mp
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.protocol import load_protocol
+from oncotrial.recist import RecistSettings, best_overall_response, evaluate_timepoints
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _oracle():
+    spec = importlib.util.spec_from_file_location("recist_oracle", ROOT / "tests" / "recist" / "oracle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def synthesize(n: int, seed: int = 2009, visits: int = 8) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """TU, TR and subjects for ``n`` subjects: about 6 lesions and ``visits`` assessments each.
+
+    Each subject has a tumour trajectory (log-linear with noise) shared by its lesions; targets
+    are 0-5 (5% have non-target disease only), nodes measured by short axis; 2% of target
+    reads are NOT DONE, 1% of assessment dates are partial (YYYY-MM); new lesions appear more
+    often as the tumour grows.
+    """
+    rng = np.random.default_rng(seed)
+    subj_ids = np.array([f"BENCH-{i:06d}" for i in range(n)], dtype=object)
+    n_t = rng.choice([2, 3, 4, 5], size=n, p=[0.2, 0.3, 0.3, 0.2])
+    n_t[rng.random(n) < 0.05] = 0
+    n_nt = rng.choice([1, 2, 3, 4], size=n, p=[0.2, 0.4, 0.3, 0.1])
+    n_les = n_t + n_nt
+    les_subj = np.repeat(np.arange(n), n_les)
+    les_pos = np.arange(len(les_subj)) - np.repeat(np.cumsum(n_les) - n_les, n_les)
+    is_target = les_pos < n_t[les_subj]
+    les_num = np.where(is_target, les_pos + 1, les_pos - n_t[les_subj] + 1)
+    les_id = np.where(is_target, "T", "NT").astype(object) + np.char.zfill(les_num.astype(str), 2).astype(object)
+    organs = np.array(["LIVER", "LUNG", "LYMPH NODE", "BONE", "PERITONEUM", "ADRENAL GLAND"], dtype=object)
+    loc = organs[rng.integers(0, len(organs), size=len(les_subj))]
+    nodal = loc == "LYMPH NODE"
+    base_size = np.where(nodal, rng.uniform(15, 40, len(les_subj)), rng.uniform(10, 60, len(les_subj)))
+    tu = pd.DataFrame(
+        {
+            "USUBJID": subj_ids[les_subj],
+            "TULNKID": les_id,
+            "TULOC": loc,
+            "TUSTRESC": np.where(is_target, "TARGET", "NON-TARGET"),
+            "TUEVAL": "INVESTIGATOR",
+        }
+    )
+    # Assessment dates: baseline 0-7 days before first dose, then every 6 weeks +-7 days.
+    ref = np.datetime64("2024-01-01") + rng.integers(0, 730, n).astype("timedelta64[D]")
+    nv = visits + 1
+    k = np.tile(np.arange(nv), n)
+    a_subj = np.repeat(np.arange(n), nv)
+    offset = np.where(k == 0, -rng.integers(0, 8, n * nv), 42 * k + rng.integers(-7, 8, n * nv))
+    a_date = ref[a_subj] + offset.astype("timedelta64[D]")
+    a_text = np.datetime_as_string(a_date, unit="D").astype(object)
+    partial = (k > 0) & (rng.random(n * nv) < 0.01)
+    a_text[partial] = np.array([t[:7] for t in a_text[partial]], dtype=object)
+    slope = rng.normal(-0.04, 0.12, n)
+    factor = np.exp(slope[a_subj] * k + rng.normal(0, 0.05, n * nv) * (k > 0))
+    # Records: every lesion at every assessment.
+    per_subj_les_start = np.cumsum(n_les) - n_les
+    rec_a = np.repeat(np.arange(n * nv), n_les[a_subj])
+    rec_les = per_subj_les_start[a_subj[rec_a]] + (
+        np.arange(len(rec_a)) - np.repeat(np.cumsum(n_les[a_subj]) - n_les[a_subj], n_les[a_subj])
+    )
+    f = factor[rec_a]
+    size = base_size[rec_les] * f * np.exp(rng.normal(0, 0.05, len(rec_a)) * (k[rec_a] > 0))
+    size = np.round(np.where(~nodal[rec_les] & (size < 5), 0.0, size), 1)
+    tgt = is_target[rec_les]
+    not_done = tgt & (k[rec_a] > 0) & (rng.random(len(rec_a)) < 0.02)
+    u = rng.random(len(rec_a))
+    p_absent = np.clip(0.8 - f, 0, 0.8)
+    p_prog = 0.01 + 0.3 * (f > 1.3)
+    state = np.where(u < p_absent, "ABSENT", np.where(u < p_absent + p_prog, "UNEQUIVOCAL PROGRESSION", "PRESENT"))
+    state = np.where(k[rec_a] == 0, "PRESENT", state)
+    tr = pd.DataFrame(
+        {
+            "USUBJID": subj_ids[a_subj[rec_a]],
+            "TRLNKID": les_id[rec_les],
+            "TRGRPID": np.where(tgt, "TARGET", "NON-TARGET"),
+            "TRTESTCD": np.where(tgt, np.where(nodal[rec_les], "LPERP", "LDIAM"), "TUMSTATE"),
+            "TRSTRESN": np.where(tgt & ~not_done, size, np.nan),
+            "TRSTRESC": np.where(tgt, None, state).astype(object),
+            "TRSTAT": np.where(not_done, "NOT DONE", None).astype(object),
+            "VISITNUM": k[rec_a] + 1,
+            "TRDTC": a_text[rec_a],
+            "TREVAL": "INVESTIGATOR",
+        }
+    )
+    # New lesions.
+    new_a = np.flatnonzero((k > 0) & (rng.random(n * nv) < 0.02 + 0.15 * (factor > 1.2)))
+    new = pd.DataFrame(
+        {
+            "USUBJID": subj_ids[a_subj[new_a]],
+            "TRLNKID": "NEW01",
+            "TRGRPID": "NEW",
+            "TRTESTCD": "TUMSTATE",
+            "TRSTRESN": np.nan,
+            "TRSTRESC": np.where(rng.random(len(new_a)) < 0.1, "EQUIVOCAL", "UNEQUIVOCAL").astype(object),
+            "TRSTAT": None,
+            "VISITNUM": k[new_a] + 1,
+            "TRDTC": a_text[new_a],
+            "TREVAL": "INVESTIGATOR",
+        }
+    )
+    tr = pd.concat([tr, new], ignore_index=True)
+    subjects = pd.DataFrame({"USUBJID": subj_ids, "REFSTDT": ref.astype("datetime64[ns]")})
+    return tu, tr, subjects
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+def _measure(fn, conn) -> None:
+    start_rss = _rss()
+    peak = [start_rss]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss())
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    t0 = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    thread.join()
+    peak[0] = max(peak[0], _rss())
+    conn.send((elapsed, peak[0], peak[0] - start_rss, result))
+    conn.close()
+
+
+def run_phase(fn):
+    """Run ``fn`` in a forked child; return (seconds, peak RSS bytes, increase bytes, result)."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_measure, args=(fn, child))
+    proc.start()
+    out = parent.recv()
+    proc.join()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--oracle-subjects", type=int, default=2_000, help="subjects the per-subject loop runs on")
+    parser.add_argument("--seed", type=int, default=2009)
+    args = parser.parse_args()
+    settings = RecistSettings.from_protocol(load_protocol())
+    t0 = time.perf_counter()
+    tu, tr, subjects = synthesize(args.subjects, args.seed)
+    gen = time.perf_counter() - t0
+    n_assess = tr.groupby(["USUBJID", "VISITNUM"], sort=False).ngroups
+    print(
+        f"{args.subjects:,} subjects, {len(tu):,} lesions ({len(tu) / args.subjects:.1f} per subject), "
+        f"{n_assess:,} assessments ({n_assess / args.subjects - 1:.1f} after baseline per subject), "
+        f"{len(tr):,} TR rows; generated in {gen:.1f} s"
+    )
+
+    def vectorized():
+        tp = evaluate_timepoints(tu, tr, settings, subjects=subjects)
+        best = best_overall_response(tp, subjects, settings)
+        return tp, best
+
+    m = min(args.oracle_subjects, args.subjects)
+    keep = set(subjects["USUBJID"].iloc[:m])
+    tu_m, tr_m = tu[tu["USUBJID"].isin(keep)], tr[tr["USUBJID"].isin(keep)]
+    subjects_m = subjects.iloc[:m]
+    oracle = _oracle()
+
+    def loop():
+        tp = oracle.oracle_timepoints(tu_m, tr_m, settings, subjects=subjects_m)
+        best = oracle.oracle_best(tp, subjects_m, settings)
+        return tp, best
+
+    v_time, v_peak, v_inc, (v_tp, v_best) = run_phase(vectorized)
+    o_time, o_peak, o_inc, (o_tp, o_best) = run_phase(loop)
+    # Agreement on the subjects both ran.
+    v_best_m = v_best.set_index("USUBJID").loc[list(subjects_m["USUBJID"])]
+    o_best_m = o_best.set_index("USUBJID").loc[v_best_m.index]
+    v_tp_m = v_tp[v_tp["USUBJID"].isin(keep)].sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
+    o_tp_m = o_tp.sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
+    tp_diff = int((v_tp_m["OVRLRESP"].to_numpy() != o_tp_m["OVRLRESP"].to_numpy()).sum()) if len(v_tp_m) == len(o_tp_m) else -1
+    bor_diff = int((v_best_m["BOR"] != o_best_m["BOR"]).sum() + (v_best_m["CBOR"] != o_best_m["CBOR"]).sum())
+    scaled = o_time * args.subjects / m
+    mb = 1024 * 1024
+    print()
+    print(f"| implementation | subjects run | time (s) | time for {args.subjects:,} (s) | peak RSS (MB) | RSS increase (MB) | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| vectorized (oncotrial.recist) | {args.subjects:,} | {v_time:.2f} | {v_time:.2f} | {v_peak / mb:,.0f} | {v_inc / mb:,.0f} | 1.0 |")
+    label = "measured" if m == args.subjects else "scaled linearly"
+    print(
+        f"| per-subject loop (oracle) | {m:,} | {o_time:.2f} | {scaled:.1f} ({label}) | {o_peak / mb:,.0f} | "
+        f"{o_inc / mb:,.0f} | {scaled / v_time:.1f}x slower |"
+    )
+    print()
+    print(f"timepoints: {len(v_tp):,} rows; OVRLRESP mismatches vs loop on {m:,} subjects: {tp_diff}; BOR/CBOR mismatches: {bor_diff}")
+    print("BOR distribution:", v_best["BOR"].value_counts().to_dict())
+    print("CBOR distribution:", v_best["CBOR"].value_counts().to_dict())
+
+
+if __name__ == "__main__":
+    main()
