@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -112,3 +113,22 @@ def test_trial_without_any_assessment_or_adverse_event_yet_builds(make_sdtm, pro
     assert adam.adae.empty and len(adam.adtte) == 2
     rows = adam.adrs.set_index("PARAMCD")
     assert rows.loc["CBOR", "AVALC"] == "MISSING" and rows.loc["CRSP", "AVALC"] == "N"
+
+
+def test_assessments_are_matched_by_visit_so_a_date_shift_is_no_discrepancy(reference_sdtm, protocol) -> None:
+    rs = reference_sdtm["RS"].copy()
+    rows = (rs["USUBJID"] == "01-701-1130") & (rs["VISIT"] == "WEEK 9")
+    rs.loc[rows, "RSDTC"] = "2014-04-20"  # TR says 2014-04-19
+    adam = build_adam(_with_rs(reference_sdtm, rs), protocol)
+    assert adam.discrepancies.empty
+
+
+def test_assessments_after_the_data_cutoff_are_not_used(reference_sdtm, protocol) -> None:
+    cut = protocol.model_copy(
+        update={"analysis": protocol.analysis.model_copy(update={"data_cutoff": dt.date(2014, 4, 30)})}
+    )
+    adam = build_adam(reference_sdtm, cut)
+    rows = adam.adrs[adam.adrs["USUBJID"] == "01-701-1118"]
+    # WEEK 9 (2014-05-14) and WEEK 12 (2014-06-04) are after the cut-off: the PR is unconfirmed
+    assert rows.loc[rows["PARAMCD"] == "OVR", "AVISIT"].tolist() == ["WEEK 3", "WEEK 6"]
+    assert rows.set_index("PARAMCD").loc["CRSP", "AVALC"] == "N"

@@ -149,23 +149,27 @@ def _best(timepoints: pd.DataFrame, subjects: pd.DataFrame, settings: RecistSett
 
 def compare_responses(tables: ResponseTables, protocol: Protocol) -> pd.DataFrame:
     """Where the RECIST engine and RS disagree: one row per assessment (LEVEL = OVR, matched by
-    subject and date) and per subject's confirmed BOR (LEVEL = CBOR); empty if one source is absent.
+    subject and VISITNUM, or by date when a visit number is missing) and per subject's
+    confirmed BOR (LEVEL = CBOR); empty if one source is absent.
 
     Columns: USUBJID, LEVEL, VISIT, ADT, COMPUTED, RECORDED, RULE (the engine's reason).
     """
     columns = ["USUBJID", "LEVEL", "VISIT", "ADT", "COMPUTED", "RECORDED", "RULE"]
     if tables.computed is None or tables.recorded is None:
         return pd.DataFrame(columns=columns)
-    c = tables.computed[["USUBJID", "VISIT", "ADT", "OVRLRESP", "RULE"]]
-    r = tables.recorded[["USUBJID", "VISIT", "ADT", "OVRLRESP"]]
-    both = c.merge(r, on=["USUBJID", "ADT"], how="outer", suffixes=("_C", "_R"))
+    c = tables.computed[["USUBJID", "VISITNUM", "VISIT", "ADT", "OVRLRESP", "RULE"]]
+    r = tables.recorded[["USUBJID", "VISITNUM", "VISIT", "ADT", "OVRLRESP"]]
+    by_visit = c["VISITNUM"].notna().all() and r["VISITNUM"].notna().all()
+    key = "VISITNUM" if by_visit else "ADT"
+    both = c.merge(r, on=["USUBJID", key], how="outer", suffixes=("_C", "_R"))
     differ = both["OVRLRESP_C"].fillna("") != both["OVRLRESP_R"].fillna("")
+    adt = both["ADT"] if key == "ADT" else both["ADT_C"].fillna(both["ADT_R"])
     ovr = pd.DataFrame(
         {
             "USUBJID": both["USUBJID"],
             "LEVEL": "OVR",
             "VISIT": both["VISIT_C"].fillna(both["VISIT_R"]),
-            "ADT": both["ADT"],
+            "ADT": adt,
             "COMPUTED": both["OVRLRESP_C"].fillna(""),
             "RECORDED": both["OVRLRESP_R"].fillna(""),
             "RULE": both["RULE"].fillna(""),
