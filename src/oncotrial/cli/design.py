@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,16 +24,10 @@ from oncotrial.simulate._oc import (
     simulate_operating_characteristics,
 )
 from oncotrial.simulate._patient_level import simulate_patient_responses
+from oncotrial.stats import simon_design_from_spec
 
 CHUNK = 20_000  # binomial trials per progress step
 PATIENT_CHUNK = 50  # patient-level trials per progress step
-
-
-def _simon_design(protocol: Protocol):
-    from oncotrial.stats import simon_design
-
-    d = protocol.design
-    return simon_design(d.p0, d.p1, d.alpha, d.beta, kind=d.kind, n_max=d.n_max)
 
 
 def _simulate(
@@ -99,24 +94,19 @@ def _counts_as_responses(rule: SimonRule, x1: np.ndarray, x2: np.ndarray) -> np.
 
 
 def _table(title: str, exact: list[OperatingCharacteristics], sims: list[OperatingCharacteristics]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
-    table.add_column("true ORR", justify="right")
+    """One row per true rate; each cell is ``exact/simulated``."""
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("true\nORR", justify="right")
     for name in ("P(promising)", "P(stop early)", "E[N]", "bias of ORR", "CI coverage"):
-        table.add_column(f"{name}\nexact", justify="right")
-        table.add_column("simulated", justify="right", style="cyan")
+        table.add_column(f"{name}\nexact/sim", justify="right")
     for e, s in zip(exact, sims, strict=True):
         table.add_row(
             f"{e.p:.2f}",
-            f"{e.promising:.4f}",
-            f"{s.promising:.4f}",
-            f"{e.early_stop:.4f}",
-            f"{s.early_stop:.4f}",
-            f"{e.expected_n:.2f}",
-            f"{s.expected_n:.2f}",
-            f"{e.bias:+.4f}",
-            f"{s.bias:+.4f}",
-            f"{e.coverage:.4f}",
-            f"{s.coverage:.4f}",
+            f"{e.promising:.3f}/{s.promising:.3f}",
+            f"{e.early_stop:.3f}/{s.early_stop:.3f}",
+            f"{e.expected_n:.1f}/{s.expected_n:.1f}",
+            f"{e.bias:+.3f}/{s.bias:+.3f}",
+            f"{e.coverage:.3f}/{s.coverage:.3f}",
         )
     return table
 
@@ -139,7 +129,7 @@ def design(
     """Print the protocol's Simon design with exact and simulated operating characteristics."""
     with reported_errors():
         protocol = read_protocol(protocol_file).protocol
-        found = _simon_design(protocol)
+        found = simon_design_from_spec(protocol.design)
         rule = SimonRule.of(found)
         spec = protocol.design
         rates = rate_grid(spec.p0, spec.p1)

@@ -124,26 +124,31 @@ def _outcomes(rule: SimonRule, p: float) -> list[tuple[int, int, float]]:
 def exact_operating_characteristics(
     rule: SimonRule, p: float, *, conf_level: float, ci: CiFunction | None = None
 ) -> OperatingCharacteristics:
-    """Exact operating characteristics at true rate ``p`` by enumerating every outcome.
+    """Exact operating characteristics at true rate ``p``.
 
-    ``ci`` gives the interval whose coverage is reported (Clopper-Pearson from
-    :mod:`oncotrial.stats` by default).
+    The probabilities of declaring the treatment promising and of stopping early, and the
+    expected sample size, are :func:`oncotrial.stats.simon_operating_characteristics`;
+    the bias and coverage of the ORR estimate come from enumerating every outcome
+    ``(x, N)``. ``ci`` gives the interval whose coverage is reported (Clopper-Pearson
+    from :mod:`oncotrial.stats` by default).
 
     >>> oc = exact_operating_characteristics(SimonRule(3, 13, 12, 43), 0.2, conf_level=0.95)
     >>> round(oc.early_stop, 4), round(oc.expected_n, 2)  # Simon (1989) table 1: PET 0.75, EN 20.6
     (0.7473, 20.58)
     """
+    from oncotrial.stats import simon_operating_characteristics
+
+    core = simon_operating_characteristics(rule, p)  # reads r1, n1, r, n
     ci = ci or _clopper_pearson
     intervals = _interval_table(rule, conf_level, ci)
-    promising = early = en = mean = cover = 0.0
+    mean = cover = 0.0
     for x, n_used, prob in _outcomes(rule, p):
-        early += prob if n_used == rule.n1 else 0.0
-        promising += prob if (n_used == rule.n and x > rule.r) else 0.0
-        en += prob * n_used
         mean += prob * x / n_used
         lo, hi = intervals[(x, n_used)]
         cover += prob if lo <= p <= hi else 0.0
-    return OperatingCharacteristics(p, promising, early, en, mean - p, cover)
+    return OperatingCharacteristics(
+        p, core.prob_promising, core.prob_early_stop, core.expected_n, mean - p, cover
+    )
 
 
 def simulate_operating_characteristics(
