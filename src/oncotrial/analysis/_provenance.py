@@ -25,11 +25,11 @@ def input_files(root: str | Path) -> list[Path]:
 def hash_inputs(
     files: Iterable[Path], *, root: str | Path | None = None
 ) -> tuple[str, list[tuple[str, str]]]:
-    """SHA-256 over the files in sorted order, and each file's own SHA-256.
+    """SHA-256 over the files' bytes in sorted order, and each file's own SHA-256.
 
-    The combined hash reads each file's relative name, a NUL byte, its SHA-256 and a
-    newline, so renaming or changing any file changes it, and it does not depend on
-    where the folder lives.
+    The combined hash reads the files' contents one after the other, sorted by their
+    path relative to ``root``; it does not depend on where the folder lives. The list of
+    ``(name, sha256)`` pairs also pins the names, so a renamed file is visible there.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -42,10 +42,9 @@ def hash_inputs(
     combined = hashlib.sha256()
     listing = []
     for path in sorted(files, key=lambda p: _name(p, root_path)):
-        name = _name(path, root_path)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        combined.update(f"{name}\0{digest}\n".encode())
-        listing.append((name, digest))
+        data = path.read_bytes()
+        combined.update(data)
+        listing.append((_name(path, root_path), hashlib.sha256(data).hexdigest()))
     return combined.hexdigest(), listing
 
 
