@@ -113,3 +113,17 @@ def test_test_code_longer_than_8_characters_is_an_error(small_package, tmp_path:
     rs.to_csv(tmp_path / "rs.csv", index=False)
     with pytest.raises(ValidationFailed, match=r"rs.csv.RSTESTCD\[1\]: longer than 8 characters"):
         read_sdtm(tmp_path)
+
+
+def test_subject_twice_in_dm_is_an_error(small_package, tmp_path: Path) -> None:
+    write_sdtm(small_package, tmp_path, fmt="csv")
+    dm = pd.read_csv(tmp_path / "dm.csv", dtype=str, keep_default_na=False)
+    pd.concat([dm, dm.iloc[[0]]]).to_csv(tmp_path / "dm.csv", index=False)
+    with pytest.raises(ValidationFailed) as err:
+        read_sdtm(tmp_path)
+    (problem,) = err.value.problems
+    assert (problem.where, problem.msg, problem.value) == (
+        "dm.csv.USUBJID[2]",
+        "subject is in DM more than once",
+        "S-001",
+    )

@@ -148,6 +148,16 @@ def read_sdtm(folder: str | Path, *, encoding: str | None = None) -> SdtmPackage
                             "missing_variable",
                         )
                     )
+        if name == "DM" and "USUBJID" in df:
+            for row in np.flatnonzero(df["USUBJID"].duplicated().to_numpy())[:5]:
+                problems.append(
+                    Problem(
+                        (path.name, "USUBJID", int(row)),
+                        "subject is in DM more than once",
+                        "duplicate",
+                        df["USUBJID"].iloc[row],
+                    )
+                )
         domains[name] = df
     if problems:
         raise ValidationFailed(problems, source=str(folder))
