@@ -127,3 +127,10 @@ def test_subject_twice_in_dm_is_an_error(small_package, tmp_path: Path) -> None:
         "subject is in DM more than once",
         "S-001",
     )
+
+
+def test_csv_with_a_byte_order_mark_is_read(small_package, tmp_path: Path) -> None:
+    write_sdtm(small_package, tmp_path, fmt="csv")
+    dm = pd.read_csv(tmp_path / "dm.csv", dtype=str, keep_default_na=False)
+    dm.to_csv(tmp_path / "dm.csv", index=False, encoding="utf-8-sig")
+    assert read_sdtm(tmp_path)["DM"].columns[0] == "STUDYID"

@@ -20,7 +20,8 @@ _SUFFIXES = (".xpt", ".csv")
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     last: Exception | None = None
-    for enc in (encoding,) if encoding else ENCODINGS:
+    # utf-8-sig also reads UTF-8 with a byte-order mark, as spreadsheet programs write it
+    for enc in (encoding,) if encoding else ("utf-8-sig", *ENCODINGS[1:]):
         try:
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
         except UnicodeDecodeError as exc:
