@@ -11,6 +11,7 @@ from oncotrial.web import (
     _auth_pages,
     _casebook_pages,
     _query_pages,
+    _sponsor_pages,
     _static,
     _subject_pages,
 )
@@ -25,6 +26,7 @@ ROUTERS = [
     _static.router,
     _auth_pages.router,
     _subject_pages.router,
+    _sponsor_pages.router,
     _query_pages.router,
     _assessment_pages.router,
     _casebook_pages.router,
