@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncotrial.adam import Assessment, SubjectHistory, compute_pfs_outcome, progression_rules
-from oncotrial.protocol import Duration, Protocol
+from oncotrial.protocol import Duration, Protocol, load_protocol
 
 T = pd.Timestamp
+RULES = progression_rules(load_protocol())
 ENTRY, FIRST_DOSE = "2024-01-01", "2024-01-02"
 
 
@@ -136,3 +139,44 @@ def test_switching_rules_off_in_the_protocol_drops_them(protocol: Protocol) -> N
 )
 def test_rule_descriptions_state_the_protocol_numbers(protocol: Protocol, code: str, words: str) -> None:
     assert words in progression_rules(protocol).rule(code).description
+
+
+_responses = st.sampled_from(["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"])
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> SubjectHistory:
+    start = T("2024-01-01")
+    days = sorted(draw(st.sets(st.integers(1, 700), max_size=8)))
+    scans = tuple(
+        Assessment(start + pd.Timedelta(days=d), draw(_responses), float(i + 1)) for i, d in enumerate(days)
+    )
+    death = draw(st.one_of(st.none(), st.integers(1, 800)))
+    nact = draw(st.one_of(st.none(), st.integers(1, 800)))
+    return SubjectHistory(
+        start,
+        start + pd.Timedelta(days=1),
+        draw(st.booleans()),
+        scans,
+        start + pd.Timedelta(days=death) if death else pd.NaT,
+        start + pd.Timedelta(days=nact) if nact else pd.NaT,
+    )
+
+
+@given(histories())
+@settings(max_examples=300, deadline=None)
+def test_every_outcome_is_an_event_date_or_an_adequate_assessment_or_the_start(h: SubjectHistory) -> None:
+    o = compute_pfs_outcome(h, RULES)
+    first_pd = h.first_pd.adt if h.first_pd else None
+    events = {d for d in (first_pd, None if pd.isna(h.death) else h.death) if d is not None}
+    adequate = {a.adt for a in h.assessments if a.adequate}
+    if o.cnsr == 0:
+        assert o.adt == min(events) and o.evntdesc and not o.cnsdtdsc
+    else:
+        assert o.adt == h.start or o.adt in adequate
+        assert not events or o.adt <= min(events)
+        assert o.cnsdtdsc and not o.evntdesc
+    if not events:
+        assert o.cnsr == 1
+    if not pd.isna(h.new_therapy) and o.cnsr == 1 and o.rule.code == "NEWTHER":
+        assert o.adt < h.new_therapy or o.adt == h.start
