@@ -119,7 +119,14 @@ def build_adtte(
             subj["NACTDT"],
         )
         rows.append(
-            _row(subj, "PFS", start, compute_pfs_outcome(history, rules, start_var=pfs_start), offset, dpm)
+            _row(
+                subj,
+                "PFS",
+                start,
+                compute_pfs_outcome(history, rules, start_source=("ADSL", pfs_start)),
+                offset,
+                dpm,
+            )
         )
 
         start = subj[os_start]
@@ -136,7 +143,7 @@ def build_adtte(
             history = SubjectHistory(
                 start, start, True, tuple(a for a in mine if a.adt >= start), subj["DTHDT"], subj["NACTDT"]
             )
-            outcome = compute_pfs_outcome(history, rules, start_var="FRSPDT")
+            outcome = compute_pfs_outcome(history, rules, start_source=("ADRS", "ADT"))
             rows.append(_row(subj, "DOR", start, outcome, offset, dpm))
     columns = [
         "STUDYID",

@@ -9,7 +9,7 @@ carries the sentence the report prints in its methods section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -124,8 +124,6 @@ class ProgressionRules:
     missed_gap_days: int
     early_death_days: int
     guidance: str
-    start_variable: str = "ENRLDT"
-    extra: dict[str, str] = field(default_factory=dict)
 
     def rule(self, code: str) -> Rule:
         for r in self.rules:
@@ -234,14 +232,21 @@ def progression_rules(protocol: Protocol) -> ProgressionRules:
     return ProgressionRules(tuple(rules), missed_gap, early_gap, cens.guidance)
 
 
-def _at_assessment(rule: Rule, a: Assessment | None, h: SubjectHistory, start_var: str) -> Outcome:
+Source = tuple[str, str]
+
+
+def _at_assessment(rule: Rule, a: Assessment | None, h: SubjectHistory, start_source: Source) -> Outcome:
     if a is None:
-        return Outcome(h.start, rule.cnsr, rule, "ADSL", start_var)
+        return Outcome(h.start, rule.cnsr, rule, *start_source)
     return Outcome(a.adt, rule.cnsr, rule, "ADRS", "ADT", a.aseq)
 
 
-def compute_pfs_outcome(h: SubjectHistory, rules: ProgressionRules, *, start_var: str = "ENRLDT") -> Outcome:
+def compute_pfs_outcome(
+    h: SubjectHistory, rules: ProgressionRules, *, start_source: Source = ("ADSL", "ENRLDT")
+) -> Outcome:
     """Apply the rules in order to one subject (PFS; DoR with ``start`` the first response).
+
+    ``start_source`` is the lineage (SRCDOM, SRCVAR) of a censoring at the start date.
 
     >>> from oncotrial.protocol import load_protocol
     >>> t = pd.Timestamp
@@ -252,7 +257,7 @@ def compute_pfs_outcome(h: SubjectHistory, rules: ProgressionRules, *, start_var
     ('2024-03-25', 0, 'PROGRESSIVE DISEASE', 2)
     """
     if rules.has("NOBASE") and not h.has_baseline:
-        return Outcome(h.start, 1, rules.rule("NOBASE"), "ADSL", start_var)
+        return Outcome(h.start, 1, rules.rule("NOBASE"), *start_source)
     pd_a = h.first_pd
     death = h.death if not pd.isna(h.death) else None
     candidates = [d for d in (pd_a.adt if pd_a else None, death) if d is not None]
@@ -263,24 +268,24 @@ def compute_pfs_outcome(h: SubjectHistory, rules: ProgressionRules, *, start_var
         and (event_date is None or h.new_therapy < event_date)
     ):
         rule = rules.rule("NEWTHER")
-        return _at_assessment(rule, h.adequate_before(h.new_therapy), h, start_var)
+        return _at_assessment(rule, h.adequate_before(h.new_therapy), h, start_source)
     last_any = h.adequate_before(None)
     if event_date is None:
         if last_any is None:
             code = "NOASSESS" if rules.has("NOASSESS") else "LASTASMT"
-            return Outcome(h.start, 1, rules.rule(code), "ADSL", start_var)
-        return _at_assessment(rules.rule("LASTASMT"), last_any, h, start_var)
+            return Outcome(h.start, 1, rules.rule(code), *start_source)
+        return _at_assessment(rules.rule("LASTASMT"), last_any, h, start_source)
     before = h.adequate_before(event_date)
     is_pd = pd_a is not None and pd_a.adt == event_date
     if before is None:
         gap = (event_date - h.anchor).days
         if gap > rules.early_death_days:
             code = "NOASSESS" if rules.has("NOASSESS") else "MISSED"
-            return Outcome(h.start, 1, rules.rule(code), "ADSL", start_var)
+            return Outcome(h.start, 1, rules.rule(code), *start_source)
         if not is_pd:
             return Outcome(event_date, 0, rules.rule("EARLYDTH"), "ADSL", "DTHDT")
     elif (event_date - before.adt).days > rules.missed_gap_days:
-        return _at_assessment(rules.rule("MISSED"), before, h, start_var)
+        return _at_assessment(rules.rule("MISSED"), before, h, start_source)
     if is_pd:
         return Outcome(pd_a.adt, 0, rules.rule("PD"), "ADRS", "ADT", pd_a.aseq)
     return Outcome(event_date, 0, rules.rule("DEATH"), "ADSL", "DTHDT")
