@@ -63,7 +63,9 @@ def synthesize(n: int, seed: int = 2009, visits: int = 8) -> tuple[pd.DataFrame,
     les_pos = np.arange(len(les_subj)) - np.repeat(np.cumsum(n_les) - n_les, n_les)
     is_target = les_pos < n_t[les_subj]
     les_num = np.where(is_target, les_pos + 1, les_pos - n_t[les_subj] + 1)
-    les_id = np.where(is_target, "T", "NT").astype(object) + np.char.zfill(les_num.astype(str), 2).astype(object)
+    les_id = np.where(is_target, "T", "NT").astype(object) + np.char.zfill(les_num.astype(str), 2).astype(
+        object
+    )
     organs = np.array(["LIVER", "LUNG", "LYMPH NODE", "BONE", "PERITONEUM", "ADRENAL GLAND"], dtype=object)
     loc = organs[rng.integers(0, len(organs), size=len(les_subj))]
     nodal = loc == "LYMPH NODE"
@@ -103,7 +105,9 @@ def synthesize(n: int, seed: int = 2009, visits: int = 8) -> tuple[pd.DataFrame,
     u = rng.random(len(rec_a))
     p_absent = np.clip(0.8 - f, 0, 0.8)
     p_prog = 0.01 + 0.3 * (f > 1.3)
-    state = np.where(u < p_absent, "ABSENT", np.where(u < p_absent + p_prog, "UNEQUIVOCAL PROGRESSION", "PRESENT"))
+    state = np.where(
+        u < p_absent, "ABSENT", np.where(u < p_absent + p_prog, "UNEQUIVOCAL PROGRESSION", "PRESENT")
+    )
     state = np.where(k[rec_a] == 0, "PRESENT", state)
     tr = pd.DataFrame(
         {
@@ -181,7 +185,9 @@ def run_phase(fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subjects", type=int, default=100_000)
-    parser.add_argument("--oracle-subjects", type=int, default=2_000, help="subjects the per-subject loop runs on")
+    parser.add_argument(
+        "--oracle-subjects", type=int, default=2_000, help="subjects the per-subject loop runs on"
+    )
     parser.add_argument("--seed", type=int, default=2009)
     args = parser.parse_args()
     settings = RecistSettings.from_protocol(load_protocol())
@@ -218,21 +224,31 @@ def main() -> None:
     o_best_m = o_best.set_index("USUBJID").loc[v_best_m.index]
     v_tp_m = v_tp[v_tp["USUBJID"].isin(keep)].sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
     o_tp_m = o_tp.sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
-    tp_diff = int((v_tp_m["OVRLRESP"].to_numpy() != o_tp_m["OVRLRESP"].to_numpy()).sum()) if len(v_tp_m) == len(o_tp_m) else -1
+    tp_diff = (
+        int((v_tp_m["OVRLRESP"].to_numpy() != o_tp_m["OVRLRESP"].to_numpy()).sum())
+        if len(v_tp_m) == len(o_tp_m)
+        else -1
+    )
     bor_diff = int((v_best_m["BOR"] != o_best_m["BOR"]).sum() + (v_best_m["CBOR"] != o_best_m["CBOR"]).sum())
     scaled = o_time * args.subjects / m
     mb = 1024 * 1024
     print()
-    print(f"| implementation | subjects run | time (s) | time for {args.subjects:,} (s) | peak RSS (MB) | RSS increase (MB) | ratio |")
+    print(
+        f"| implementation | subjects run | time (s) | time for {args.subjects:,} (s) | peak RSS (MB) | RSS increase (MB) | ratio |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    print(f"| vectorized (oncotrial.recist) | {args.subjects:,} | {v_time:.2f} | {v_time:.2f} | {v_peak / mb:,.0f} | {v_inc / mb:,.0f} | 1.0 |")
+    print(
+        f"| vectorized (oncotrial.recist) | {args.subjects:,} | {v_time:.2f} | {v_time:.2f} | {v_peak / mb:,.0f} | {v_inc / mb:,.0f} | 1.0 |"
+    )
     label = "measured" if m == args.subjects else "scaled linearly"
     print(
         f"| per-subject loop (oracle) | {m:,} | {o_time:.2f} | {scaled:.1f} ({label}) | {o_peak / mb:,.0f} | "
         f"{o_inc / mb:,.0f} | {scaled / v_time:.1f}x slower |"
     )
     print()
-    print(f"timepoints: {len(v_tp):,} rows; OVRLRESP mismatches vs loop on {m:,} subjects: {tp_diff}; BOR/CBOR mismatches: {bor_diff}")
+    print(
+        f"timepoints: {len(v_tp):,} rows; OVRLRESP mismatches vs loop on {m:,} subjects: {tp_diff}; BOR/CBOR mismatches: {bor_diff}"
+    )
     print("BOR distribution:", v_best["BOR"].value_counts().to_dict())
     print("CBOR distribution:", v_best["CBOR"].value_counts().to_dict())
 

@@ -42,9 +42,12 @@ def check_baseline(
     ['node T02 has a short axis of 11 mm at baseline; a target node needs >= 15 mm (RECIST 1.1 §3.1.1)']
     """
     a, lesions = build_assessments(tu, tr, settings, subjects)
-    base, _ = _grid(a, "TARGET", lesions)
+    b, _ = _grid(a, "TARGET", lesions)
     ids = np.asarray(a.subject_ids, dtype=object)
     found: list[pd.DataFrame] = []
+    base = pd.DataFrame(
+        {"subj": b["subj"], "TRLNKID": b["id"], "value": b.get("value", []), "NODAL": b.get("nodal", [])}
+    )
     base = base.merge(
         lesions.assign(subj=pd.Index(a.subject_ids).get_indexer(lesions["USUBJID"]))[
             ["subj", "TRLNKID", "TULOC"]

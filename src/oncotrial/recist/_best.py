@@ -75,7 +75,7 @@ class _Groups:
         self.subj = subj
         self.n = n_subjects
         self.count = np.bincount(subj, minlength=n_subjects)
-        self.start = np.r_[0, np.cumsum(self.count)[:-1]]
+        self.start = np.cumsum(self.count) - self.count
         self.end = self.start + self.count
 
     def first(self, mask: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ def select_reader(df: pd.DataFrame, prefix: str, settings: RecistSettings) -> pd
     ev, evid, acpt = f"{prefix}EVAL", f"{prefix}EVALID", f"{prefix}ACPTFL"
     if ev not in df.columns:
         return df
-    out = df[df[ev] == settings.accepted_evaluator]
+    mask = (df[ev] == settings.accepted_evaluator).to_numpy()
+    out = df if mask.all() else df.loc[mask]  # no copy of a large table read by one evaluator
     if out.empty and not df.empty:
         found = sorted(df[ev].dropna().astype(str).unique().tolist())
         raise OncotrialError(
@@ -47,6 +48,8 @@ def select_reader(df: pd.DataFrame, prefix: str, settings: RecistSettings) -> pd
                 (domain, evid), settings.evaluator_id, f"no rows of this reader; found {found}"
             )
         return picked
+    if out[evid].nunique() <= 1:
+        return out
     readers = out.groupby("USUBJID", sort=False)[evid].transform("nunique")
     several = readers > 1
     if not several.any():

@@ -58,8 +58,9 @@ class Assessments:
     """TR rows keyed by subject and assessment, with each subject's baseline (internal)."""
 
     def __init__(self, tr: pd.DataFrame, subjects: pd.DataFrame | None) -> None:
-        tr = tr.reset_index(drop=True)
         self.tr = tr
+        self.lesion_cache: tuple | None = None
+        self._codes: dict[str, tuple[np.ndarray, dict]] = {}
         subj, self.subject_ids = pd.factorize(tr["USUBJID"], sort=False)
         row_dt, row_flag = parse_dates(tr["TRDTC"], ("TR", "TRDTC"))
         row_day = row_dt.to_numpy("datetime64[ns]").astype("int64")
@@ -69,25 +70,33 @@ class Assessments:
         if np.isnan(vis).any():
             bad = tr.loc[np.isnan(vis), "VISITNUM"].head(5).tolist()
             raise ValidationFailed([Problem(("TR", "VISITNUM"), "must be a number", "type", v) for v in bad])
-        # One assessment = one subject x VISITNUM; its date is the earliest scan date in it.
-        order = np.lexsort((row_day, vis, subj))
-        s_o, v_o = subj[order], vis[order]
-        start = np.ones(len(order), dtype=bool)
-        start[1:] = (s_o[1:] != s_o[:-1]) | (v_o[1:] != v_o[:-1])
-        aid_sorted = np.cumsum(start) - 1
-        self.row_aid = np.empty(len(order), dtype=np.int64)
-        self.row_aid[order] = aid_sorted
-        first = order[start]
-        self.a_subj = subj[first]
-        self.a_vis = vis[first]
-        day = row_day[first]
+        # One assessment = one subject x VISITNUM (hashed, no row sort); its date is the
+        # earliest scan date in it, its ADTC/VISIT those of that scan's first row.
+        vcodes, vuniq = pd.factorize(vis, sort=True)
+        n_v = max(len(vuniq), 1)
+        acode, akeys = pd.factorize(subj.astype(np.int64) * n_v + vcodes)
+        akeys = np.asarray(akeys, dtype=np.int64)
+        k_subj, k_vis = akeys // n_v, np.asarray(vuniq, dtype=float)[akeys % n_v] if len(akeys) else akeys
+        by_key = np.lexsort((k_vis, k_subj))
+        rank = np.empty(len(akeys), dtype=np.int64)
+        rank[by_key] = np.arange(len(akeys))
+        self.row_aid = rank[acode]
+        n_a = len(akeys)
+        day = np.full(n_a, nat, dtype=np.int64)
+        np.minimum.at(day, self.row_aid, row_day)
+        hit = row_day == day[self.row_aid]
+        first = np.full(n_a, len(row_day), dtype=np.int64)
+        np.minimum.at(first, self.row_aid[hit], np.flatnonzero(hit))
+        first = np.where(first == len(row_day), 0, first)
+        self.a_subj = k_subj[by_key]
+        self.a_vis = np.asarray(k_vis, dtype=float)[by_key]
         if (day == nat).any():
             i = first[day == nat][0]
             raise ValidationFailed(
                 [
                     Problem(
                         ("TR", "TRDTC"),
-                        f"{tr.at[i, 'USUBJID']} VISITNUM {tr.at[i, 'VISITNUM']}: assessment has no date",
+                        f"{tr['USUBJID'].iat[i]} VISITNUM {tr['VISITNUM'].iat[i]}: assessment has no date",
                         "missing",
                         None,
                     )
@@ -147,6 +156,21 @@ class Assessments:
         days = ref.to_numpy("datetime64[ns]").astype("int64") // _NS_PER_DAY
         return np.where(ref.isna().to_numpy(), nat, days)
 
+    def codes(self, column: str) -> tuple[np.ndarray, dict]:
+        """Integer codes of a TR text column and ``{text: code}`` (factorized once, reused)."""
+        if column not in self._codes:
+            if column in self.tr.columns:
+                c, u = pd.factorize(self.tr[column])
+                self._codes[column] = (c, {v: i for i, v in enumerate(u)})
+            else:
+                self._codes[column] = (np.full(len(self.tr), -1), {})
+        return self._codes[column]
+
+    def equals(self, column: str, value: str) -> np.ndarray:
+        """Rows whose ``column`` is ``value`` (compared as integer codes)."""
+        c, lookup = self.codes(column)
+        return c == lookup.get(value, -2)
+
     def dates(self, aids: np.ndarray) -> np.ndarray:
         """Assessment dates as ``datetime64[ns]``."""
         return (self.a_day[aids] * _NS_PER_DAY).astype("datetime64[ns]")
@@ -176,85 +200,123 @@ def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
     return lesions
 
 
-def _parent_ids(ids: pd.Series) -> pd.Series:
-    """Fragment ids ``T01.1``, ``T01.2`` name their parent ``T01`` (a lesion that split)."""
-    codes, uniques = pd.factorize(ids)
-    parents = pd.Series(uniques, dtype="object").str.replace(r"\.\d+$", "", regex=True).to_numpy()
-    return pd.Series(parents[codes], index=ids.index)
+_NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
 
 
-def _grid(
-    a: Assessments, group: str, lesions: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer code of each TR row's TRLNKID, the ids, and each id's parent code (split lesions)."""
+    if a.lesion_cache is None:
+        codes, uniques = pd.factorize(a.tr["TRLNKID"], use_na_sentinel=False)
+        text = pd.Index(uniques).astype(str)
+        recode, ids = pd.factorize(text)
+        codes = recode[codes]
+        ids = pd.Index(ids)
+        # Fragment ids ``T01.1``, ``T01.2`` name their parent ``T01`` (a lesion that split).
+        parents = ids.get_indexer(ids.str.replace(r"\.\d+$", "", regex=True))
+        a.lesion_cache = (codes, np.asarray(ids, dtype=object), parents)
+    return a.lesion_cache
+
+
+def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tuple[dict, dict]:
     """Baseline lesions of ``group`` crossed with each subject's post-baseline assessments.
 
-    Returns the baseline lesion rows (subj, TRLNKID, value, NODAL) and the grid with one row
-    per post-baseline assessment x baseline lesion, holding that visit's record (if any).
+    Returns the baseline lesions (arrays ``subj``, ``lesion`` code, ``id``, ``value``,
+    ``nodal``, sorted by subject) and the grid: one entry per post-baseline assessment x
+    baseline lesion (arrays ``aid``, ``bidx`` into the baseline lesions, and that visit's
+    record: ``value``, ``merged``, ``notdone`` for targets, ``state`` for non-targets).
     For target lesions only the record of the lesion's own measure counts: the short axis
     (``LPERP``) of a node, the longest diameter (``LDIAM``) of any other lesion.
     """
     tr = a.tr
-    rows = np.flatnonzero(tr["TRGRPID"].to_numpy() == group)
+    lcode_all, ids, parents = _lesion_codes(a)
+    n_ids = max(len(ids), 1)
+    rows = np.flatnonzero(a.equals("TRGRPID", group))
     aid = a.row_aid[rows]
     keep = a.a_is_base[aid] | a.a_post[aid]
     rows, aid = rows[keep], aid[keep]
-    recs = pd.DataFrame(
-        {
-            "aid": aid,
-            "subj": a.a_subj[aid],
-            "base": a.a_is_base[aid],
-            "TRLNKID": tr["TRLNKID"].astype(str).to_numpy()[rows],
-            "TRTESTCD": tr["TRTESTCD"].to_numpy()[rows],
-            "value": pd.to_numeric(tr["TRSTRESN"], errors="coerce").to_numpy(float)[rows],
-            "state": tr["TRSTRESC"].to_numpy()[rows],
-            "notdone": tr["TRSTAT"].eq("NOT DONE").to_numpy()[rows] if "TRSTAT" in tr.columns else False,
-        }
-    )
-    base_ids = recs.loc[recs["base"], ["subj", "TRLNKID"]].drop_duplicates()
+    subj = a.a_subj[aid].astype(np.int64)
+    lc = lcode_all[rows].astype(np.int64)
+    at_base = a.a_is_base[aid]
+    bkeys = np.unique(subj[at_base] * n_ids + lc[at_base])
+    b_subj, b_lc = bkeys // n_ids, bkeys % n_ids
+    n_b = len(bkeys)
+
+    def lookup(keys: np.ndarray) -> np.ndarray:
+        """Index of each key among the baseline lesions; -1 when it is not one."""
+        if n_b == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(bkeys, keys), n_b - 1)
+        return np.where(bkeys[i] == keys, i, -1)
+
+    test_codes, test_lookup = a.codes("TRTESTCD")
+    tests = test_codes[rows]
+    lperp_code, ldiam_code = test_lookup.get("LPERP", -2), test_lookup.get("LDIAM", -2)
+    state_codes, state_lookup = a.codes("TRSTRESC")
+    states = state_codes[rows]
+    value = pd.to_numeric(tr["TRSTRESN"], errors="coerce").to_numpy(float)[rows]
+    notdone = a.equals("TRSTAT", "NOT DONE")[rows]
+    base = {"subj": b_subj, "lesion": b_lc, "id": ids[b_lc] if n_b else np.array([], dtype=object)}
     if group == "TARGET":
-        # Fragments of a baseline target lesion are added into it (RECIST 1.1 §4.3.1 notes).
-        parent = _parent_ids(recs["TRLNKID"])
-        known = pd.MultiIndex.from_frame(base_ids)
-        is_frag = (~recs["base"]) & (parent != recs["TRLNKID"])
-        is_frag &= pd.MultiIndex.from_arrays([recs["subj"], parent]).isin(known)
-        recs["TRLNKID"] = np.where(is_frag, parent, recs["TRLNKID"])
-        les = lesions.assign(subj=pd.Index(a.subject_ids).get_indexer(lesions["USUBJID"]))
-        les = les.loc[les["subj"] >= 0, ["subj", "TRLNKID", "NODAL"]].astype({"TRLNKID": str})
-        base_ids = base_ids.merge(les, on=["subj", "TRLNKID"], how="left")
-        # A lesion without a TU row is nodal when its baseline record is a short axis.
-        at_base = recs.loc[recs["base"], ["subj", "TRLNKID", "TRTESTCD"]]
-        at_base = at_base.assign(lperp=at_base["TRTESTCD"].eq("LPERP"), ldiam=at_base["TRTESTCD"].eq("LDIAM"))
-        tests = at_base.groupby(["subj", "TRLNKID"], sort=False)[["lperp", "ldiam"]].any()
-        base_tests = tests["lperp"] & ~tests["ldiam"]
-        short_only = base_tests.reindex(pd.MultiIndex.from_frame(base_ids[["subj", "TRLNKID"]])).to_numpy()
-        base_ids["NODAL"] = np.where(base_ids["NODAL"].isna(), short_only, base_ids["NODAL"]).astype(bool)
-        recs = recs.merge(base_ids, on=["subj", "TRLNKID"], how="inner")
-        wanted = np.where(recs["NODAL"].to_numpy(), "LPERP", "LDIAM")
-        merged = recs["state"].eq("MERGED").to_numpy()
-        recs = recs[(recs["TRTESTCD"].to_numpy() == wanted) | merged]
-        recs = recs.assign(merged=recs["state"].eq("MERGED").to_numpy())
-        meas = recs.groupby(["aid", "TRLNKID"], sort=False).agg(
-            value=("value", "sum"),
-            nvalue=("value", "count"),
-            merged=("merged", "any"),
-            notdone=("notdone", "any"),
-        )
-        meas.loc[meas["nvalue"] == 0, "value"] = np.nan
-        meas = meas.reset_index()
-        base = meas.merge(recs[["aid", "subj"]].drop_duplicates(), on="aid")
-        base = base_ids.merge(
-            base[base["aid"].isin(np.flatnonzero(a.a_is_base))][["subj", "TRLNKID", "value"]],
-            on=["subj", "TRLNKID"],
-            how="left",
-        )
+        par = parents[lc]
+        frag = ~at_base & (par >= 0) & (par != lc)
+        frag &= lookup(subj * n_ids + np.where(par >= 0, par, 0)) >= 0
+        lc = np.where(frag, par, lc)
+        bidx = lookup(subj * n_ids + lc)
+        # Nodal: TU.TULOC is LYMPH NODE; without a TU row, a lesion measured by short axis only.
+        les_subj = pd.Index(a.subject_ids).get_indexer(lesions["USUBJID"])
+        les_lc = pd.Index(ids).get_indexer(lesions["TRLNKID"].astype(str))
+        ok = (les_subj >= 0) & (les_lc >= 0)
+        tu_idx = lookup(les_subj[ok].astype(np.int64) * n_ids + les_lc[ok])
+        nodal_tu = np.full(n_b, -1, dtype=np.int8)
+        nodal_tu[tu_idx[tu_idx >= 0]] = lesions["NODAL"].to_numpy(bool)[ok][tu_idx >= 0]
+        bb = at_base & (bidx >= 0)
+        lperp = np.bincount(bidx[bb], weights=tests[bb] == lperp_code, minlength=n_b) > 0
+        ldiam = np.bincount(bidx[bb], weights=tests[bb] == ldiam_code, minlength=n_b) > 0
+        nodal = np.where(nodal_tu >= 0, nodal_tu == 1, lperp & ~ldiam)
+        merged = states == state_lookup.get("MERGED", -2)
+        wanted = np.where(nodal[np.maximum(bidx, 0)], lperp_code, ldiam_code) if n_b else tests
+        use = (bidx >= 0) & ((tests == wanted) | merged)
+        base["nodal"] = nodal
+        bu = use & at_base
+        has_val = ~np.isnan(value)
+        b_n = np.bincount(bidx[bu], weights=has_val[bu], minlength=n_b)
+        b_sum = np.bincount(bidx[bu], weights=np.where(has_val, value, 0.0)[bu], minlength=n_b)
+        base["value"] = np.where(b_n > 0, b_sum, np.nan)
     else:
-        meas = recs.drop_duplicates(["aid", "TRLNKID"])
-        base = base_ids
-    meas = meas[~a.a_is_base[meas["aid"].to_numpy()]]
+        bidx = lookup(subj * n_ids + lc)
+        use = bidx >= 0
+    # The grid, laid out as each post-baseline assessment followed by its subject's lesions.
+    n_s = len(a.subject_ids)
+    per_subj = np.bincount(b_subj, minlength=n_s)
+    b_start = np.cumsum(per_subj) - per_subj
     post_aids = np.flatnonzero(a.a_post)
-    visits = pd.DataFrame({"aid": post_aids, "subj": a.a_subj[post_aids]})
-    grid = visits.merge(base.drop(columns=["value"], errors="ignore"), on="subj", how="inner")
-    grid = grid.merge(meas.drop(columns=["subj"], errors="ignore"), on=["aid", "TRLNKID"], how="left")
+    counts = per_subj[a.a_subj[post_aids]]
+    g_aid = np.repeat(post_aids, counts)
+    offsets = np.cumsum(counts) - counts
+    g_bidx = np.repeat(b_start[a.a_subj[post_aids]], counts) + (
+        np.arange(len(g_aid)) - np.repeat(offsets, counts)
+    )
+    start_of = np.full(len(a.a_subj), -1, dtype=np.int64)
+    start_of[post_aids] = offsets
+    pu = use & ~at_base
+    pos = start_of[aid[pu]] + (bidx[pu] - b_start[subj[pu]])
+    n_g = len(g_aid)
+    grid = {"aid": g_aid, "bidx": g_bidx}
+    if group == "TARGET":
+        v, has = value[pu], ~np.isnan(value[pu])
+        n_val = np.bincount(pos, weights=has, minlength=n_g)
+        total = np.bincount(pos, weights=np.where(has, v, 0.0), minlength=n_g)
+        grid["value"] = np.where(n_val > 0, total, np.nan)
+        grid["merged"] = np.bincount(pos, weights=merged[pu], minlength=n_g) > 0
+        grid["notdone"] = np.bincount(pos, weights=notdone[pu], minlength=n_g) > 0
+    else:
+        table = np.full(len(state_lookup) + 1, 3, dtype=np.int8)
+        for text, code in state_lookup.items():
+            table[code] = _NT_STATE.get(text, 3)
+        st = np.where(notdone[pu], 3, table[states[pu]])
+        state = np.full(n_g, -1, dtype=np.int8)
+        np.maximum.at(state, pos, st)  # several records of one lesion at one visit: the worst
+        grid["state"] = np.where(state < 0, 3, state)
     return base, grid
 
 
@@ -263,17 +325,16 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     base, grid = _grid(a, "TARGET", lesions)
     n_targets = np.bincount(base["subj"], minlength=n_s)
     base_sum = np.bincount(base["subj"], weights=np.nan_to_num(base["value"]), minlength=n_s)
-    merged = grid["merged"].eq(True).to_numpy()
-    value = np.where(merged & grid["value"].isna().to_numpy(), 0.0, grid["value"].to_numpy(float))
-    measured = ~np.isnan(value) & ~grid["notdone"].eq(True).to_numpy()
-    nodal = grid["NODAL"].to_numpy(bool)
-    g_aid = grid["aid"].to_numpy()
+    value = np.where(grid["merged"] & np.isnan(grid["value"]), 0.0, grid["value"])
+    measured = ~np.isnan(value) & ~grid["notdone"]
+    nodal = base["nodal"][grid["bidx"]] if len(grid["bidx"]) else np.zeros(0, dtype=bool)
+    g_aid = grid["aid"]
     val0 = np.where(measured, value, 0.0)
     total = np.bincount(g_aid, weights=val0, minlength=n_a)
     nmiss = np.bincount(g_aid, weights=~measured, minlength=n_a).astype(int)
     visible = np.bincount(g_aid, weights=measured & ~nodal & (val0 > 0), minlength=n_a) > 0
     big_node = np.bincount(g_aid, weights=measured & nodal & (val0 >= CR_NODE_MAX_MM), minlength=n_a) > 0
-    missing_ids = join_ids(g_aid[~measured], grid["TRLNKID"].to_numpy()[~measured])
+    missing_ids = join_ids(g_aid[~measured], base["id"][grid["bidx"][~measured]])
     subj = a.a_subj
     has_t = n_targets[subj] > 0
     base_a = np.where(has_t, base_sum[subj], np.nan)
@@ -310,16 +371,12 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-_NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
-
-
 def _non_targets(a: Assessments) -> dict[str, np.ndarray]:
     n_a, n_s = len(a.a_subj), len(a.subject_ids)
     base, grid = _grid(a, "NON-TARGET")
     n_nt = np.bincount(base["subj"], minlength=n_s)
-    state = grid["state"].map(_NT_STATE).fillna(3).to_numpy(int)
-    state = np.where(grid["notdone"].eq(True).to_numpy(), 3, state)
-    g_aid = grid["aid"].to_numpy()
+    state = grid["state"]
+    g_aid = grid["aid"]
     count = np.bincount(g_aid, minlength=n_a)
     absent = np.bincount(g_aid, weights=state == 0, minlength=n_a)
     prog = np.bincount(g_aid, weights=state == 2, minlength=n_a) > 0
@@ -328,7 +385,7 @@ def _non_targets(a: Assessments) -> dict[str, np.ndarray]:
     code = np.select([~has_nt, prog, unevaluable, absent == count], [NA, PD, NE, CR], NON_CR_NON_PD).astype(
         np.int8
     )
-    lid = grid["TRLNKID"].to_numpy()
+    lid = base["id"][grid["bidx"]] if len(grid["bidx"]) else np.array([], dtype=object)
     ids = {
         name: join_ids(g_aid[mask], lid[mask]) for name, mask in (("prog", state == 2), ("ne", state == 3))
     }
@@ -339,15 +396,15 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     """Unequivocal new lesions per assessment; an equivocal one later confirmed counts from its first scan."""
     n_a = len(a.a_subj)
     tr = a.tr
-    rows = (tr["TRGRPID"].to_numpy() == "NEW") & a.a_post[a.row_aid]
+    rows = a.equals("TRGRPID", "NEW") & a.a_post[a.row_aid]
     if "TRSTAT" in tr.columns:
-        rows &= ~tr["TRSTAT"].eq("NOT DONE").to_numpy()
+        rows &= ~a.equals("TRSTAT", "NOT DONE")
     new = pd.DataFrame(
         {
             "aid": a.row_aid[rows],
             "subj": a.a_subj[a.row_aid[rows]],
             "TRLNKID": tr["TRLNKID"].astype(str).to_numpy()[rows],
-            "equivocal": tr["TRSTRESC"].eq("EQUIVOCAL").to_numpy()[rows],
+            "equivocal": a.equals("TRSTRESC", "EQUIVOCAL")[rows],
         }
     )
     flag = np.zeros(n_a, dtype=bool)
