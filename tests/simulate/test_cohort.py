@@ -186,3 +186,4 @@ def test_extreme_screen_failure_rates_are_refused_or_handled(protocol: Protocol,
     else:
         trial = simulate_cohort(protocol, Scenario(n_subjects=3, screen_failure_rate=rate), seed=1)
         assert trial.summary()["screen_failures"] == 0
+        assert "ie" not in trial.sdtm  # no records, no domain

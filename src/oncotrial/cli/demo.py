@@ -55,6 +55,27 @@ def analyse(sdtm_dir: Path, out_dir: Path, protocol_file: Path | None) -> dict[s
     return {"ADaM": outputs.adam_dir, "results": outputs.results, "report": outputs.report}
 
 
+def headline(results_path: Path, scenario: Scenario) -> list[str]:
+    """The primary and survival estimates beside what the scenario made true."""
+    data = json.loads(results_path.read_text(encoding="utf-8"))
+    lines = ["\nEstimated (truth of the scenario in brackets):"]
+    for code, truth in (("ORR", scenario.orr), ("DCR", scenario.dcr)):
+        rate = data.get("rates", {}).get(code)
+        if rate:
+            r = rate["rate"]
+            lines.append(
+                f"  {code} {rate['x']}/{rate['n']} = {r['estimate']:.1%} "
+                f"({r['low']:.1%}-{r['high']:.1%})  [{truth:.1%}]"
+            )
+    for code, truth in (("PFS", scenario.median_pfs_months), ("OS", scenario.median_os_months)):
+        tte = data.get("time_to_event", {}).get(code)
+        if tte:
+            m = tte["median"]
+            est = "not reached" if m["estimate"] is None else f"{m['estimate']:.1f} months"
+            lines.append(f"  median {code} {est}, {tte['n_events']} events in {tte['n']}  [{truth:g} months]")
+    return lines
+
+
 @app.command("demo")
 def demo(
     workspace: Path = typer.Option(Path("oncotrial-demo"), "--workspace", help="Folder to create and fill."),
@@ -105,6 +126,8 @@ def demo(
         outputs = analyse(sdtm_dir, workspace / "analysis", loaded.path)
 
     elapsed = time.perf_counter() - started
+    for line in headline(outputs["results"], trial.scenario):
+        console.print(line, highlight=False)
     console.print(f"\n[green]done[/green] in {elapsed:.1f} s. Workspace: {escape(str(workspace.resolve()))}")
     console.print(f"  protocol      {escape(str(loaded.path))}", highlight=False)
     console.print(

@@ -44,7 +44,7 @@ class SimulatedTrial:
     """A generated cohort: SDTM tables, what was true, and how it was made.
 
     ``sdtm`` maps lower-case domain names (dm, ex, tu, tr, rs, ae, ds, sv, cm, ie, sc)
-    to DataFrames. ``truth`` has one row per enrolled patient with the latent class
+    to DataFrames; a domain without records (say, no screen failure: no IE) is absent. ``truth`` has one row per enrolled patient with the latent class
     and times (days from first dose). ``screening`` has one row per screened patient
     with the values entered and the eligibility outcome.
     """
@@ -323,7 +323,8 @@ def simulate_cohort(protocol: Protocol, scenario: Scenario | None = None, *, see
                 np.datetime64(row["SCREENDT"]) - np.timedelta64(int(consent_lag[i]), "D"),
             )
 
-    sdtm = {name: _frame(name, rows, study) for name, rows in tables.items()}
+    # a domain with no records is left out, as an SDTM package would (e.g. no CM, no IE)
+    sdtm = {name: _frame(name, rows, study) for name, rows in tables.items() if rows}
     return SimulatedTrial(scenario, seed, cutoff.astype(dt.date), sdtm, pd.DataFrame(truth_rows), screening)
 
 
