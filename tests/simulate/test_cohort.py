@@ -187,3 +187,28 @@ def test_extreme_screen_failure_rates_are_refused_or_handled(protocol: Protocol,
         trial = simulate_cohort(protocol, Scenario(n_subjects=3, screen_failure_rate=rate), seed=1)
         assert trial.summary()["screen_failures"] == 0
         assert "ie" not in trial.sdtm  # no records, no domain
+
+
+def test_investigator_rs_is_what_the_recist_engine_reads(cohort: SimulatedTrial, protocol: Protocol):
+    from oncotrial.recist import RecistSettings, evaluate_timepoints
+
+    timepoints = evaluate_timepoints(
+        cohort.sdtm["tu"], cohort.sdtm["tr"], RecistSettings.from_protocol(protocol)
+    )
+    merged = cohort.sdtm["rs"].merge(timepoints, on=["USUBJID", "VISITNUM"], validate="1:1")
+    assert len(merged) == len(cohort.sdtm["rs"])
+    assert (merged["RSSTRESC"] == merged["OVRLRESP"]).all()
+
+
+def test_investigator_disagreement_changes_about_that_share_of_reads(protocol: Protocol):
+    clean = simulate_cohort(protocol, Scenario(n_subjects=80), seed=21).sdtm["rs"]
+    noisy = simulate_cohort(protocol, Scenario(n_subjects=80, investigator_disagreement=0.2), seed=21).sdtm[
+        "rs"
+    ]
+    assert (clean["RSDTC"].to_numpy() == noisy["RSDTC"].to_numpy()).all()  # same cohort, other reads
+    changed = clean["RSSTRESC"].to_numpy() != noisy["RSSTRESC"].to_numpy()
+    eligible = clean["RSSTRESC"].to_numpy() != "PD"
+    assert not changed[~eligible].any()
+    share = changed[eligible].mean()
+    # a few hundred non-PD reads: SE about 0.02; the CR->PR, PR->SD, SD->PR flips always change
+    assert 0.12 < share < 0.28

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.protocol import Protocol, evaluate_eligibility
+from oncotrial.recist import RecistSettings, evaluate_timepoints
 from oncotrial.simulate._latent import draw_latent
 from oncotrial.simulate._scenario import Scenario
 from oncotrial.simulate._screening import screen_failure_values, typical_values
@@ -325,7 +326,36 @@ def simulate_cohort(protocol: Protocol, scenario: Scenario | None = None, *, see
 
     # a domain with no records is left out, as an SDTM package would (e.g. no CM, no IE)
     sdtm = {name: _frame(name, rows, study) for name, rows in tables.items() if rows}
+    sdtm["rs"] = _investigator_reads(sdtm, protocol, scenario, rng_follow)
     return SimulatedTrial(scenario, seed, cutoff.astype(dt.date), sdtm, pd.DataFrame(truth_rows), screening)
+
+
+def _investigator_reads(
+    sdtm: dict[str, pd.DataFrame], protocol: Protocol, scenario: Scenario, rng: np.random.Generator
+) -> pd.DataFrame:
+    """RS as the investigator records it: the RECIST 1.1 engine's overall response of each
+    assessment, and, at the scenario's ``investigator_disagreement`` rate, a neighbouring
+    category instead (never on a progression, which ends the patient's scans)."""
+    settings = RecistSettings.from_protocol(protocol)
+    timepoints = evaluate_timepoints(sdtm["tu"], sdtm["tr"], settings)
+    rs = sdtm["rs"]
+    read = rs[["USUBJID", "VISITNUM"]].merge(
+        timepoints[["USUBJID", "VISITNUM", "OVRLRESP"]],
+        on=["USUBJID", "VISITNUM"],
+        how="left",
+        validate="1:1",
+    )["OVRLRESP"]
+    if read.isna().any():  # pragma: no cover - every RS row has its TR rows
+        raise AssertionError("an assessment has no RECIST read")
+    values = read.to_numpy(dtype=object)
+    if scenario.investigator_disagreement > 0:
+        neighbours = {"CR": "PR", "PR": "SD", "SD": "PR", "NE": "NE", "PD": "PD"}
+        flip = rng.random(len(values)) < scenario.investigator_disagreement
+        values = np.where(flip, [neighbours[v] for v in values], values)
+    rs = rs.copy()
+    rs["RSORRES"] = values
+    rs["RSSTRESC"] = values
+    return rs
 
 
 def _frame(name: str, rows: list[dict[str, Any]], study: str) -> pd.DataFrame:
@@ -734,14 +764,7 @@ def _tumour_rows(
                 tu("NEW01", "NEW", organ, date, num, name)
                 new_seen = True
             tr("NEW", "NEW01", "TUMSTATE", "UNEQUIVOCAL", date, num, name)
-        read = str(scans.response[k, j])
-        if (
-            read != "PD"
-            and scenario.investigator_disagreement > 0
-            and rng.random() < scenario.investigator_disagreement
-        ):
-            neighbours = {"CR": "PR", "PR": "SD", "SD": "PR"}
-            read = neighbours.get(read, read)
+        read = str(scans.response[k, j])  # replaced by the RECIST engine's read in _investigator_reads
         assert read in responses
         tables["rs"].append(
             {
