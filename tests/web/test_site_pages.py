@@ -169,7 +169,7 @@ def test_query_is_opened_by_the_monitor_answered_by_the_site_and_closed(web_env,
     inbox = coord.get("/queries").text
     qid = re.search(r'id="query-(\d+)"', inbox).group(1)
     version = re.search(
-        rf'action="/queries/{qid}/answer">\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
+        rf'action="/queries/{qid}/answer"[^>]*>\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
         inbox,
     ).group(1)
     post(coord, f"/queries/{qid}/answer", {"answer": "Source checked: 12 Jan.", "version": version})
@@ -178,7 +178,7 @@ def test_query_is_opened_by_the_monitor_answered_by_the_site_and_closed(web_env,
         html = monitor.get("/queries").text
         assert "Source checked: 12 Jan." in html and "Answered" in html
         version = re.search(
-            rf'action="/queries/{qid}/close">\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
+            rf'action="/queries/{qid}/close"[^>]*>\s*<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
             html,
         ).group(1)
         post(monitor, f"/queries/{qid}/close", {"version": version})
@@ -216,3 +216,30 @@ def test_site_b_cannot_open_site_a_subject_even_by_url(web_env, enrolled, path):
         response = other.get(path.format(sid=enrolled))
         assert response.status_code == 404
         assert f"no subject {enrolled} visible to you" in response.text
+
+
+def test_answer_sent_by_htmx_returns_the_updated_row_and_a_status_line(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = re.search(r'id="dose-(\d+)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        post(
+            monitor,
+            "/queries",
+            {"record_table": "dose", "record_id": dose_id, "field": "dose", "text": "Dose?"},
+        )
+    inbox = coord.get("/queries").text
+    qid = re.search(r'id="query-(\d+)"', inbox).group(1)
+    response = post(
+        coord,
+        f"/queries/{qid}/answer",
+        {"answer": "200 mg as prescribed", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.text.lstrip().startswith(f'<tr id="query-{qid}">')  # a row, not a page
+    assert "Answered" in response.text and "200 mg as prescribed" in response.text
+    assert f'hx-swap-oob="true">Query #{qid} answered.</p>' in response.text
+    again = post(
+        coord, f"/queries/{qid}/answer", {"answer": "again", "version": "2"}, headers={"HX-Request": "true"}
+    )
+    assert "a query that is answered cannot be answered" in again.text

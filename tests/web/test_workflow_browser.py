@@ -235,9 +235,13 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     qid = row.get_attribute("id").removeprefix("query-")
     coord.page.fill(f"#answer-{qid}", "Checked against the source: 12 January is right.")
     coord.shot("queries-site")
-    row.locator("button:has-text('Send answer')").click()
-    coord.page.wait_for_load_state()
-    assert f"Query #{qid} answered." in coord.page.inner_text("main")
+    url = coord.page.url
+    row.locator("button:has-text('Send answer')").click()  # htmx swaps the row in place
+    coord.page.wait_for_function(
+        f"document.getElementById('inbox-status').textContent.includes('Query #{qid} answered.')"
+    )
+    assert coord.page.url == url
+    assert "Answered" in coord.page.inner_text(f"#query-{qid}")
 
     # 7. The investigator signs the casebook, re-entering the password.
     inv = Session(browser, server, shots)
