@@ -62,15 +62,30 @@ def _bands(
     z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
-            half = se_log * surv * z
+            half = se_log * surv
+            half *= z
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
         if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            return np.exp(np.log(xx) - z * se_log), np.minimum(np.exp(np.log(xx) + z * se_log), 1.0)
-        xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-        shift = z * se_log / np.log(xx)
-        loglog = np.log(-np.log(xx))
-        return np.exp(-np.exp(loglog - shift)), np.exp(-np.exp(loglog + shift))
+            log_s = np.log(np.where(surv == 0, np.nan, surv))
+            shift = z * se_log
+            upper = np.exp(log_s + shift)
+            np.minimum(upper, 1.0, out=upper)
+            np.subtract(log_s, shift, out=log_s)
+            return np.exp(log_s, out=log_s), upper
+        log_s = np.log(np.where((surv == 0) | (surv == 1), np.nan, surv))
+        shift = z * se_log
+        shift /= log_s
+        np.negative(log_s, out=log_s)
+        loglog = np.log(log_s, out=log_s)
+        lower = loglog - shift
+        np.exp(lower, out=lower)
+        np.negative(lower, out=lower)
+        np.exp(lower, out=lower)
+        upper = np.add(loglog, shift, out=shift)
+        np.exp(upper, out=upper)
+        np.negative(upper, out=upper)
+        np.exp(upper, out=upper)
+        return lower, upper
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -231,12 +246,19 @@ def kaplan_meier(
     tab = tabulate(t, e)
     d = tab.n_event.astype(np.float64)
     r = tab.n_risk.astype(np.float64)
-    surv = np.cumprod(1.0 - d / r)
+    # In-place steps: at 10^5+ distinct times each avoided temporary is measurable.
+    surv = np.divide(d, r)
+    np.subtract(1.0, surv, out=surv)
+    np.cumprod(surv, out=surv)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Greenwood; a time where everyone at risk has the event makes it infinite, as in R.
-        term = np.where(d > 0, d / (r * (r - d)), 0.0)
-        se_log = np.sqrt(np.cumsum(term))
-        std_err = np.where(se_log == 0, 0.0, surv * se_log)
+        # Greenwood. r >= 1 at every row and d = 0 adds 0; a time where everyone at
+        # risk has the event adds infinity (and 0 * inf = NaN below), as in R.
+        se_log = np.subtract(r, d)
+        se_log *= r
+        np.divide(d, se_log, out=se_log)
+        np.cumsum(se_log, out=se_log)
+        np.sqrt(se_log, out=se_log)
+        std_err = surv * se_log
     lower, upper = _bands(surv, se_log, conf_type, level)
     return KaplanMeier(
         time=tab.time,

@@ -37,19 +37,40 @@ def check_survival_data(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, 
     if not np.issubdtype(t.dtype, np.number) or np.issubdtype(t.dtype, np.complexfloating):
         raise OncotrialError("time", str(t.dtype), "must be numeric")
     t = t.astype(np.float64, copy=False)
-    finite = np.isfinite(t)
-    if not finite.all():
-        raise OncotrialError("time", float(t[~finite][0]), "must be finite (no NaN or infinity)")
-    if t.min() < 0:
-        raise OncotrialError("time", float(t.min()), "must be >= 0")
+    lo, hi = t.min(), t.max()  # NaN propagates, so two reductions check everything
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise OncotrialError("time", float(t[~np.isfinite(t)][0]), "must be finite (no NaN or infinity)")
+    if lo < 0:
+        raise OncotrialError("time", float(lo), "must be >= 0")
     if e.dtype != np.bool_:
         if not np.issubdtype(e.dtype, np.number):
             raise OncotrialError("event", str(e.dtype), "must be 0/1 or boolean")
+        if np.issubdtype(e.dtype, np.integer) and e.min() >= 0 and e.max() <= 1:
+            return t, e.astype(bool)
         ok = (e == 0) | (e == 1)
         if not ok.all():
             raise OncotrialError("event", e[~ok][0].item(), "must be 0 (censored) or 1 (event)")
         e = e == 1
     return t, e
+
+
+def _sorted_counts(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct times with their totals and event counts, from one sort.
+
+    For times >= 0 the IEEE-754 bit pattern read as an unsigned integer orders
+    like the time itself, so ``bits << 1 | event`` sorts by time and carries the
+    event flag along: one sort of n integers instead of a sort plus searches.
+    """
+    key = (time + 0.0).view(np.uint64)  # a new array; + 0.0 turns -0.0 into 0.0
+    np.left_shift(key, np.uint64(1), out=key)
+    np.bitwise_or(key, event, out=key)
+    key.sort()
+    flags = key & np.uint64(1)
+    np.right_shift(key, np.uint64(1), out=key)
+    times = key.view(np.float64)
+    starts = np.flatnonzero(np.concatenate(([True], times[1:] != times[:-1])))
+    total = np.diff(starts, append=times.size)
+    return times[starts], total, np.add.reduceat(flags, starts).astype(np.int64)
 
 
 def tabulate(time: np.ndarray, event: np.ndarray) -> Tabulated:
@@ -58,24 +79,18 @@ def tabulate(time: np.ndarray, event: np.ndarray) -> Tabulated:
     lo, hi = time.min(), time.max()
     span = hi - lo
     if span <= max(_COUNTING_SPAN, 4 * n) and np.array_equal(time, np.floor(time)):
-        offset = (time - lo).astype(np.int64)
-        total = np.bincount(offset, minlength=int(span) + 1)
-        events = np.bincount(offset[event], minlength=int(span) + 1)
+        # One counting pass: code 2 * day + event, so censorings and events land side by side.
+        codes = (time - lo).astype(np.int64) * 2 + event
+        counts = np.bincount(codes, minlength=2 * (int(span) + 1)).reshape(-1, 2)
+        total = counts.sum(axis=1)
         present = np.flatnonzero(total)
         uniq = present.astype(np.float64) + lo
         total = total[present]
-        n_event = events[present]
+        n_event = counts[present, 1]
     else:
-        ts = np.sort(time)
-        starts = np.concatenate(([0], np.flatnonzero(np.diff(ts)) + 1))
-        uniq = ts[starts]
-        total = np.diff(np.append(starts, n))
-        te = np.sort(time[event])
-        n_event = np.searchsorted(te, uniq, side="right") - np.searchsorted(te, uniq, side="left")
-    n_risk = n - np.concatenate(([0], np.cumsum(total)[:-1]))
-    return Tabulated(
-        time=uniq,
-        n_risk=n_risk.astype(np.int64),
-        n_event=n_event.astype(np.int64),
-        n_censor=(total - n_event).astype(np.int64),
-    )
+        uniq, total, n_event = _sorted_counts(time, event)
+    n_risk = np.empty(total.size, dtype=np.int64)
+    n_risk[0] = n
+    np.subtract(n, np.cumsum(total[:-1]), out=n_risk[1:])
+    n_event = n_event.astype(np.int64, copy=False)
+    return Tabulated(time=uniq, n_risk=n_risk, n_event=n_event, n_censor=total - n_event)
