@@ -103,7 +103,8 @@ def check_dose(
     all_dates = [d.dose_date for d in other_doses] + [day]
     first_any = min(all_dates)
     window = protocol.schedule.screening_window
-    if day == first_any and window.after(subject.screening_date) < day:
+    # The first dose is cycle 1 on the earliest date: a later cycle entered first is not it.
+    if dose.cycle == 1 and day == first_any and window.after(subject.screening_date) < day:
         bad(
             "dose_date",
             day.isoformat(),
