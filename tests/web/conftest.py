@@ -20,6 +20,7 @@ from oncotrial.edc import _auth, create_site, create_user, make_engine, setup_tr
 from oncotrial.edc._models import Base
 from oncotrial.protocol import default_protocol_path, read_protocol
 from oncotrial.settings import Settings
+from tests.web.helpers import ELIGIBLE, post, screen
 
 PASSWORD = "correct horse 42"
 
@@ -111,3 +112,22 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD):
         data={"username": username, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
+
+
+@pytest.fixture
+def coord(web_env) -> Iterator[TestClient]:
+    """A coordinator of site A, signed in."""
+    with TestClient(web_env.app) as c:
+        sign_in(c, "coord_a")
+        yield c
+
+
+@pytest.fixture
+def enrolled(coord) -> int:
+    """The id of an eligible subject screened and enrolled at site A by the coordinator."""
+    sid = screen(coord, ELIGIBLE)
+    response = post(
+        coord, f"/subjects/{sid}/enroll", {"enrollment_date": "2025-01-10"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return sid

@@ -48,3 +48,21 @@ def csrf(client: TestClient, path: str) -> str:
 def post(client: TestClient, path: str, data: dict, *, token_from: str = "/password", **kwargs):
     """POST a form with the session's CSRF token, as the browser does."""
     return client.post(path, data={**data, "csrf_token": csrf(client, token_from)}, **kwargs)
+
+
+SCREEN = {"site_code": "A01", "consent_date": "2025-01-02", "screening_date": "2025-01-06"}
+
+
+def screen(client: TestClient, values: dict) -> int:
+    response = post(client, "/screening", {**SCREEN, **values}, follow_redirects=False)
+    assert response.status_code == 303, response.text[-2000:]
+    return int(re.search(r"/subjects/(\d+)/eligibility", response.headers["location"]).group(1))
+
+
+def dose(client, sid, drug, cycle, date, amount, unit):
+    return post(
+        client,
+        f"/subjects/{sid}/doses",
+        {"drug_code": drug, "cycle": str(cycle), "dose_date": date, "dose": str(amount), "unit": unit},
+        follow_redirects=False,
+    )

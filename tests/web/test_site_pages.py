@@ -9,41 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, sign_in
-from tests.web.helpers import ELIGIBLE, INELIGIBLE_ECOG, post
-
-SCREEN = {"site_code": "A01", "consent_date": "2025-01-02", "screening_date": "2025-01-06"}
-
-
-def screen(client: TestClient, values: dict) -> int:
-    response = post(client, "/screening", {**SCREEN, **values}, follow_redirects=False)
-    assert response.status_code == 303, response.text[-2000:]
-    return int(re.search(r"/subjects/(\d+)/eligibility", response.headers["location"]).group(1))
-
-
-@pytest.fixture
-def coord(web_env) -> TestClient:
-    with TestClient(web_env.app) as c:
-        sign_in(c, "coord_a")
-        yield c
-
-
-@pytest.fixture
-def enrolled(coord) -> int:
-    sid = screen(coord, ELIGIBLE)
-    response = post(
-        coord, f"/subjects/{sid}/enroll", {"enrollment_date": "2025-01-10"}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return sid
-
-
-def dose(client, sid, drug, cycle, date, amount, unit):
-    return post(
-        client,
-        f"/subjects/{sid}/doses",
-        {"drug_code": drug, "cycle": str(cycle), "dose_date": date, "dose": str(amount), "unit": unit},
-        follow_redirects=False,
-    )
+from tests.web.helpers import ELIGIBLE, INELIGIBLE_ECOG, SCREEN, dose, post, screen
 
 
 def test_screening_form_labels_every_protocol_field(coord, protocol):

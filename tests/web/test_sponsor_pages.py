@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import sign_in
-from tests.web.helpers import ELIGIBLE, post
-from tests.web.test_site_pages import coord, dose, enrolled, screen  # noqa: F401 - fixtures
+from tests.web.helpers import ELIGIBLE, dose, post, screen
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def sponsor(web_env) -> TestClient:
         yield c
 
 
-def _with_response(coord, sid):  # noqa: F811
+def _with_response(coord, sid):
     dose(coord, sid, "NABP", 1, "2025-01-12", 260, "mg/m2")
     dose(coord, sid, "PD1", 1, "2025-01-12", 200, "mg")
     base = {
@@ -35,7 +34,7 @@ def _with_response(coord, sid):  # noqa: F811
     post(coord, f"/subjects/{sid}/assessments", follow)
 
 
-def test_dashboard_shows_the_enrolled_subject_and_the_interim_numbers(coord, enrolled, sponsor):  # noqa: F811
+def test_dashboard_shows_the_enrolled_subject_and_the_interim_numbers(coord, enrolled, sponsor):
     _with_response(coord, enrolled)
     html = sponsor.get("/dashboard").text
     assert '<th scope="row">A01-001</th>' in html
@@ -46,13 +45,13 @@ def test_dashboard_shows_the_enrolled_subject_and_the_interim_numbers(coord, enr
     assert "0 of " in html
 
 
-def test_kaplan_meier_png_is_drawn_by_the_report_code(coord, enrolled, sponsor):  # noqa: F811
+def test_kaplan_meier_png_is_drawn_by_the_report_code(coord, enrolled, sponsor):
     _with_response(coord, enrolled)
     png = sponsor.get("/dashboard/km/PFS.png")
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_sdtm_download_holds_the_domains(coord, enrolled, sponsor):  # noqa: F811
+def test_sdtm_download_holds_the_domains(coord, enrolled, sponsor):
     _with_response(coord, enrolled)
     response = sponsor.get("/datasets/sdtm.zip?fmt=csv")
     assert response.status_code == 200
@@ -60,7 +59,7 @@ def test_sdtm_download_holds_the_domains(coord, enrolled, sponsor):  # noqa: F81
     assert {"dm.csv", "ex.csv", "tu.csv", "tr.csv"} <= set(names)
 
 
-def test_adam_download_holds_adsl_and_adtte(coord, enrolled, sponsor):  # noqa: F811
+def test_adam_download_holds_adsl_and_adtte(coord, enrolled, sponsor):
     _with_response(coord, enrolled)
     response = sponsor.get("/datasets/adam.zip?fmt=csv")
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
@@ -76,7 +75,7 @@ def test_site_roles_cannot_open_the_dashboard(web_env, user):
         assert "Your role does not give access to this page." in response.text
 
 
-def test_statistician_sees_the_dashboard(web_env, coord):  # noqa: F811
+def test_statistician_sees_the_dashboard(web_env, coord):
     screen(coord, ELIGIBLE)
     with TestClient(web_env.app) as c:
         sign_in(c, "stats")
