@@ -105,19 +105,21 @@ def synthesize(n: int, seed: int = 2009, visits: int = 8) -> tuple[pd.DataFrame,
     u = rng.random(len(rec_a))
     p_absent = np.clip(0.8 - f, 0, 0.8)
     p_prog = 0.01 + 0.3 * (f > 1.3)
-    state = np.where(
-        u < p_absent, "ABSENT", np.where(u < p_absent + p_prog, "UNEQUIVOCAL PROGRESSION", "PRESENT")
-    )
-    state = np.where(k[rec_a] == 0, "PRESENT", state)
+    # Code-like text columns take their values from small vocabularies (shared string objects).
+    state = np.where(u < p_absent, 1, np.where(u < p_absent + p_prog, 2, 3))
+    state = np.where(k[rec_a] == 0, 3, state)
+    states = np.array([None, "ABSENT", "UNEQUIVOCAL PROGRESSION", "PRESENT"], dtype=object)
+    groups = np.array(["TARGET", "NON-TARGET"], dtype=object)
+    tests = np.array(["LDIAM", "LPERP", "TUMSTATE"], dtype=object)
     tr = pd.DataFrame(
         {
             "USUBJID": subj_ids[a_subj[rec_a]],
             "TRLNKID": les_id[rec_les],
-            "TRGRPID": np.where(tgt, "TARGET", "NON-TARGET"),
-            "TRTESTCD": np.where(tgt, np.where(nodal[rec_les], "LPERP", "LDIAM"), "TUMSTATE"),
+            "TRGRPID": groups[(~tgt).astype(int)],
+            "TRTESTCD": tests[np.where(tgt, nodal[rec_les].astype(int), 2)],
             "TRSTRESN": np.where(tgt & ~not_done, size, np.nan),
-            "TRSTRESC": np.where(tgt, None, state).astype(object),
-            "TRSTAT": np.where(not_done, "NOT DONE", None).astype(object),
+            "TRSTRESC": states[np.where(tgt, 0, state)],
+            "TRSTAT": np.array([None, "NOT DONE"], dtype=object)[not_done.astype(int)],
             "VISITNUM": k[rec_a] + 1,
             "TRDTC": a_text[rec_a],
             "TREVAL": "INVESTIGATOR",

@@ -54,7 +54,8 @@ def _to_dates(days: np.ndarray) -> np.ndarray:
 
 
 def _encode(values: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(values.astype("string").str.upper(), use_na_sentinel=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = [str(u).upper() for u in uniques]
     lookup = {t: c for c, t in enumerate(RESPONSES)}
     unknown = [u for u in uniques if u not in lookup]
     if unknown:
@@ -129,8 +130,11 @@ def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     # (a scan on the day that therapy starts is taken before it).
     r, na = ref[rows["subj"]], nact[rows["subj"]]
     rows = rows[((r == _NAT) | (rows["day"] >= r)) & ((na == _NAT) | (rows["day"] <= na))]
-    rows = rows.assign(rank=_SAME_DATE_RANK[rows["code"].to_numpy()])
-    rows = rows.sort_values(["subj", "day", "rank"], kind="stable").drop_duplicates(["subj", "day"])
+    subj_a, day_a, code_a = rows["subj"].to_numpy(), rows["day"].to_numpy(), rows["code"].to_numpy()
+    order = np.lexsort((_SAME_DATE_RANK[code_a], day_a, subj_a))
+    subj_a, day_a, code_a = subj_a[order], day_a[order], code_a[order]
+    first = np.r_[True, (subj_a[1:] != subj_a[:-1]) | (day_a[1:] != day_a[:-1])][: len(subj_a)]
+    rows = pd.DataFrame({"subj": subj_a[first], "day": day_a[first], "code": code_a[first]})
     return rows, subj_ids, {"ref": ref, "nact": nact}
 
 
@@ -309,11 +313,8 @@ def _choose(rules: list, n: int, day: np.ndarray) -> tuple[np.ndarray, np.ndarra
         when[hit] = day[first[hit]]
         why[hit] = text
         done |= hit
-    stamp = np.datetime_as_string(_to_dates(when), unit="D")
-    why = np.array(
-        [w if d == "NaT" else f"{v}: {w} ({d})" for v, w, d in zip(value, why, stamp, strict=True)],
-        dtype=object,
-    )
+    stamp = np.datetime_as_string(_to_dates(when), unit="D").astype(object)
+    why = np.where(stamp == "NaT", why, value + ": " + why + " (" + stamp + ")").astype(object)
     return value, when, why
 
 

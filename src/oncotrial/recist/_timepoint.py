@@ -334,7 +334,7 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     nmiss = np.bincount(g_aid, weights=~measured, minlength=n_a).astype(int)
     visible = np.bincount(g_aid, weights=measured & ~nodal & (val0 > 0), minlength=n_a) > 0
     big_node = np.bincount(g_aid, weights=measured & nodal & (val0 >= CR_NODE_MAX_MM), minlength=n_a) > 0
-    missing_ids = join_ids(g_aid[~measured], base["id"][grid["bidx"][~measured]])
+    missing_ids = join_ids(g_aid[~measured], base["id"][grid["bidx"][~measured]], n_a)
     subj = a.a_subj
     has_t = n_targets[subj] > 0
     base_a = np.where(has_t, base_sum[subj], np.nan)
@@ -387,7 +387,8 @@ def _non_targets(a: Assessments) -> dict[str, np.ndarray]:
     )
     lid = base["id"][grid["bidx"]] if len(grid["bidx"]) else np.array([], dtype=object)
     ids = {
-        name: join_ids(g_aid[mask], lid[mask]) for name, mask in (("prog", state == 2), ("ne", state == 3))
+        name: join_ids(g_aid[mask], lid[mask], n_a)
+        for name, mask in (("prog", state == 2), ("ne", state == 3))
     }
     return {"code": code, **ids}
 
@@ -409,7 +410,8 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     )
     flag = np.zeros(n_a, dtype=bool)
     if new.empty:
-        return {"flag": flag, "uneq": {}, "equiv": {}, "backdated": {}}
+        none = np.full(n_a, "", dtype=object)
+        return {"flag": flag, "uneq": none, "equiv": none, "backdated": none}
     new["rank"] = a.rank[new["aid"].to_numpy()]
     new["unequivocal"] = ~new["equivocal"].to_numpy()
     per = new.groupby(["subj", "TRLNKID"], sort=False).agg(
@@ -421,22 +423,24 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     flag[first_aid[backdated]] = True
     eq = new["equivocal"].to_numpy()
     aids, lids = new["aid"].to_numpy(), new["TRLNKID"].to_numpy()
-    uneq = join_ids(aids[~eq], lids[~eq])
-    equiv = join_ids(aids[eq], lids[eq])
-    bd = join_ids(first_aid[backdated], np.asarray(per.index.get_level_values(1))[backdated])
+    uneq = join_ids(aids[~eq], lids[~eq], n_a)
+    equiv = join_ids(aids[eq], lids[eq], n_a)
+    bd = join_ids(first_aid[backdated], np.asarray(per.index.get_level_values(1))[backdated], n_a)
     return {"flag": flag, "uneq": uneq, "equiv": equiv, "backdated": bd}
 
 
-def join_ids(aids: np.ndarray, ids: np.ndarray) -> dict[int, str]:
-    """``{assessment: "T01, T02"}`` for the (few) rows given, without a per-group Python call."""
+def join_ids(aids: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Per assessment (``n`` of them), the ids given for it joined as ``"T01, T02"`` (else "")."""
+    out = np.full(n, "", dtype=object)
     if len(aids) == 0:
-        return {}
+        return out
     ids = np.asarray(ids).astype(str)
     order = np.lexsort((ids, aids))
     a, i = aids[order], ids[order].astype(object)
     start = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
     joined = np.add.reduceat(i + ", ", start)
-    return dict(zip(a[start].tolist(), (j[:-2] for j in joined), strict=True))
+    out[a[start]] = np.array([j[:-2] for j in joined], dtype=object)
+    return out
 
 
 _T_TEXT = {
@@ -456,67 +460,82 @@ _NT_TEXT = {
 }
 
 
-def _special_text(aid: int, tc: int, ntc: int, t: dict, nt: dict, new: dict) -> str:
-    """The RULE template of an assessment that names lesions (not assessed, progressing, new)."""
-    tt = _T_TEXT[tc]
-    if aid in t["missing"]:
-        miss = t["missing"][aid]
-        tt = (
-            f"target NE: {miss} not assessed, the others do not show PD"
-            if tc == NE
-            else f"{tt}, even without {miss} (not assessed)"
-        )
-    ntt = _NT_TEXT[ntc]
-    if ntc == PD and aid in nt["prog"]:
-        ntt = f"non-target PD: unequivocal progression of {nt['prog'][aid]}"
-    elif ntc == NE and aid in nt["ne"]:
-        ntt = f"non-target NE: {nt['ne'][aid]} not evaluated"
-    parts = []
-    if aid in new["uneq"]:
-        parts.append(f"unequivocal new lesion {new['uneq'][aid]}")
-    if aid in new["backdated"]:
-        parts.append(
-            f"new lesion {new['backdated'][aid]} first seen here, confirmed later (PD dated here, §4.3.2)"
-        )
-    if aid in new["equiv"] and aid not in new["backdated"]:
-        parts.append(f"equivocal new lesion {new['equiv'][aid]} (not PD unless confirmed)")
-    newt = "; ".join(parts) if parts else "no new lesion"
-    return f"{tt}; {ntt}; {newt} -> {{}} (RECIST 1.1 Table {1 if tc != NA else 2})"
+def _obj(values) -> np.ndarray:
+    return np.asarray(values, dtype=object)
 
 
-def _rules(rows: np.ndarray, tcode, ntcode, otext, t: dict, nt: dict, new: dict) -> np.ndarray:
+def _rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, new: dict) -> np.ndarray:
     """RULE text per assessment: one phrase per code combination, lesion ids where they matter.
 
-    Numbers (sums, % changes, nadir) are in their own columns; ``explain_subject`` prints them.
+    Built with array operations: the common phrases once per combination of codes, the
+    assessments that name lesions (not assessed, progressing, new) by object-array
+    concatenation. Numbers (sums, % changes, nadir) are in their own columns;
+    ``explain_subject`` prints them.
     """
-    key = (tcode[rows].astype(np.int64) + 1) * 10 + (ntcode[rows].astype(np.int64) + 1)
-    key = key * 10 + decode_index(otext[rows])
-    uniq, inverse = np.unique(key, return_inverse=True)
-    texts = []
-    for k in uniq.tolist():
-        tc, ntc, oc = k // 100 - 1, (k // 10) % 10 - 1, k % 10
-        table = 1 if tc != NA else 2
-        texts.append(
-            f"{_T_TEXT[tc]}; {_NT_TEXT[ntc]}; no new lesion -> {RESPONSES[oc]} (RECIST 1.1 Table {table})"
+    tc = tcode[rows].astype(np.int64)
+    ntc = ntcode[rows].astype(np.int64)
+    oc = ocode[rows].astype(np.int64)
+    n_codes = len(RESPONSES) + 1
+    key = ((tc + 1) * n_codes + (ntc + 1)) * len(RESPONSES) + oc
+    table = np.empty(n_codes * n_codes * len(RESPONSES), dtype=object)
+    for k in np.flatnonzero(np.bincount(key, minlength=len(table))).tolist():
+        t_, nt_, o_ = (
+            k // (n_codes * len(RESPONSES)) - 1,
+            (k // len(RESPONSES)) % n_codes - 1,
+            k % len(RESPONSES),
         )
-    out = np.array(texts, dtype=object)[inverse]
-    special = set(t["missing"]) | set(nt["prog"]) | set(nt["ne"]) | set(new["uneq"]) | set(new["equiv"])
-    special |= set(new["backdated"])
-    if special:
-        pos = np.full(len(tcode), -1, dtype=np.int64)
-        pos[rows] = np.arange(len(rows))
-        for aid in special:
-            p = pos[aid]
-            if p >= 0:
-                out[p] = _special_text(aid, int(tcode[aid]), int(ntcode[aid]), t, nt, new).format(otext[aid])
+        table[k] = (
+            f"{_T_TEXT[t_]}; {_NT_TEXT[nt_]}; no new lesion -> {RESPONSES[o_]} "
+            f"(RECIST 1.1 Table {1 if t_ != NA else 2})"
+        )
+    out = table[key]
+    miss, prog, ne = t["missing"][rows], nt["prog"][rows], nt["ne"][rows]
+    uneq, equiv, back = new["uneq"][rows], new["equiv"][rows], new["backdated"][rows]
+    special = np.flatnonzero(
+        (miss != "") | (prog != "") | (ne != "") | (uneq != "") | (equiv != "") | (back != "")
+    )
+    if len(special) == 0:
+        return out
+    s = special
+    # Phrases indexed by code + 1 (NA = -1 first).
+    t_text = _obj([_T_TEXT.get(c, "") for c in range(NA, NE + 1)])
+    nt_text = _obj([_NT_TEXT.get(c, "") for c in range(NA, NE + 1)])
+    tcs, ntcs = tc[s], ntc[s]
+    tt = t_text[tcs + 1]
+    m = miss[s]
+    tt = _obj(
+        np.where(
+            (m != "") & (tcs == NE),
+            "target NE: " + m + " not assessed, the others do not show PD",
+            _obj(np.where(m != "", tt + ", even without " + m + " (not assessed)", tt)),
+        )
+    )
+    ntt = nt_text[ntcs + 1]
+    p, e = prog[s], ne[s]
+    ntt = _obj(
+        np.where(
+            (ntcs == PD) & (p != ""),
+            "non-target PD: unequivocal progression of " + p,
+            _obj(np.where((ntcs == NE) & (e != ""), "non-target NE: " + e + " not evaluated", ntt)),
+        )
+    )
+    u, b, q = uneq[s], back[s], equiv[s]
+    blank = np.full(len(s), "", dtype=object)
+    p1 = _obj(np.where(u != "", "unequivocal new lesion " + u, blank))
+    p2 = _obj(
+        np.where(
+            b != "", "new lesion " + b + " first seen here, confirmed later (PD dated here, §4.3.2)", blank
+        )
+    )
+    p3 = _obj(
+        np.where((q != "") & (b == ""), "equivocal new lesion " + q + " (not PD unless confirmed)", blank)
+    )
+    newt = p1 + _obj(np.where((p1 != "") & (p2 != ""), "; ", blank)) + p2
+    newt = newt + _obj(np.where((newt != "") & (p3 != ""), "; ", blank)) + p3
+    newt = _obj(np.where(newt == "", "no new lesion", newt))
+    table_text = _obj(np.where(tcs != NA, " (RECIST 1.1 Table 1)", " (RECIST 1.1 Table 2)"))
+    out[s] = tt + "; " + ntt + "; " + newt + " -> " + _obj(RESPONSES)[oc[s]] + table_text
     return out
-
-
-def decode_index(text: np.ndarray) -> np.ndarray:
-    """Response text to its index in RESPONSES."""
-    lookup = {r: i for i, r in enumerate(RESPONSES)}
-    codes, uniques = pd.factorize(text)
-    return np.array([lookup[u] for u in uniques], dtype=np.int64)[codes]
 
 
 def evaluate_timepoints(
@@ -566,7 +585,7 @@ def evaluate_timepoints(
     ovr = overall_codes(t["code"], nt["code"], new["flag"])
     post = a.date_order[a.a_post[a.date_order]]
     tcode, ntcode, otext = t["code"], nt["code"], decode(ovr)
-    rules = _rules(post, tcode, ntcode, otext, t, nt, new)
+    rules = _rules(post, tcode, ntcode, ovr, t, nt, new)
     out = pd.DataFrame(
         {
             "USUBJID": np.asarray(a.subject_ids, dtype=object)[a.a_subj[post]],
