@@ -209,3 +209,24 @@ def test_answer_sent_by_htmx_returns_the_updated_row_and_a_status_line(web_env, 
         coord, f"/queries/{qid}/answer", {"answer": "again", "version": "2"}, headers={"HX-Request": "true"}
     )
     assert "a query that is answered cannot be answered" in again.text
+
+
+def test_navigation_follows_the_role(web_env, coord):
+    nav = coord.get("/subjects").text.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    assert "Screen a patient" in nav and "Dashboard" not in nav
+    with TestClient(web_env.app) as sponsor:
+        sign_in(sponsor, "sponsor")
+        nav = sponsor.get("/dashboard").text.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+        assert "Dashboard" in nav and "Datasets" in nav and "Screen a patient" not in nav
+
+
+def test_an_edit_after_signing_voids_the_signature_on_the_casebook(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    with TestClient(web_env.app) as inv:
+        sign_in(inv, "inv_a")
+        post(inv, f"/subjects/{enrolled}/sign", {"meaning": "I approve", "password": PASSWORD})
+    assert '<span class="badge ok">Signed</span>' in coord.get(f"/subjects/{enrolled}").text
+    edit = re.search(r'href="(/doses/\d+/edit)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    data = {"drug_code": "PD1", "cycle": "1", "dose_date": "2025-01-13", "dose": "200", "unit": "mg"}
+    post(coord, edit, {**data, "version": "1", "reason": "date corrected from the source"})
+    assert '<span class="badge warn">Not signed</span>' in coord.get(f"/subjects/{enrolled}").text

@@ -168,6 +168,9 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     summary = coord.page.locator(".error-summary")
     assert "may be given for at most 6 cycles; cycle 7 is beyond the protocol limit" in summary.inner_text()
     assert "at most 6 cycles" in coord.page.locator("#e-cycle").inner_text()
+    coord.page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     coord.shot("dose-7th-cycle-refused")
 
     # 3. Baseline and follow-up tumour measurements; the computed response is shown.
@@ -238,7 +241,7 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     url = coord.page.url
     row.locator("button:has-text('Send answer')").click()  # htmx swaps the row in place
     coord.page.wait_for_function(
-        f"document.getElementById('inbox-status').textContent.includes('Query #{qid} answered.')"
+        f"() => document.getElementById('inbox-status').textContent.includes('Query #{qid} answered.')"
     )
     assert coord.page.url == url
     assert "Answered" in coord.page.inner_text(f"#query-{qid}")

@@ -1,7 +1,9 @@
-"""The one place the web pages reach the EDC services.
+"""Authentication for the pages: sign-in, loading the session's user, own password change.
 
-Pages call these names only, so a change in the EDC's surface is absorbed here. Nothing
-here decides a trial rule: each function forwards to the service that owns it.
+Sign-in and user loading are the EDC's (:mod:`oncotrial.edc._auth`). The EDC has no
+service for a user changing their own password yet, so :func:`change_password` checks the
+current password with the EDC's ``verify_password`` and writes the new hash through the
+EDC's one write path, audited with the user as actor.
 """
 
 from __future__ import annotations
