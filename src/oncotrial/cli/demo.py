@@ -1,8 +1,10 @@
 """``oncotrial demo``: a virtual trial from first patient to study report, in one command.
 
-It makes a workspace, generates a multi-center cohort under the protocol, writes it as
-SDTM transport files, runs the same analysis as ``oncotrial analyze`` and writes the
-report, then prints where everything is and what to open next.
+It makes a workspace, generates a multi-center cohort under the protocol, enters it into
+a new EDC database (SQLite) through the EDC's services, so every edit check a site's
+data must pass is passed, exports the SDTM datasets from the EDC, runs the same analysis
+as ``oncotrial analyze``, writes the report, then prints where everything is and what to
+open next. The generator's own SDTM tables are kept beside it for comparison.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from rich.markup import escape
 from oncotrial.cli import app
 from oncotrial.cli._common import console, reported_errors
 from oncotrial.errors import OncotrialError
-from oncotrial.protocol import read_protocol
+from oncotrial.protocol import LoadedProtocol, read_protocol
 from oncotrial.sdtm import SdtmPackage, write_sdtm
 from oncotrial.simulate import Scenario, SimulatedTrial, simulate_cohort
+from oncotrial.simulate._edc import EdcEntry, enter_into_edc
 
 
 def write_simulation(trial: SimulatedTrial, folder: Path) -> list[Path]:
@@ -45,6 +48,49 @@ def write_simulation(trial: SimulatedTrial, folder: Path) -> list[Path]:
     screening = folder / "screening.csv"
     trial.screening.drop(columns=["VALUES"]).to_csv(screening, index=False)
     return [scenario, truth, screening]
+
+
+#: Password of the demo database's users (printed by the demo; a throw-away local database).
+DEMO_PASSWORD = "demo-password"
+
+
+def build_edc(trial: SimulatedTrial, database: Path, loaded: LoadedProtocol) -> tuple[str, EdcEntry]:
+    """Create the EDC database at ``database`` (SQLite) and enter the cohort; return its URL."""
+    from oncotrial.edc import create_user, make_engine, make_sessionmaker, unit_of_work
+    from oncotrial.edc._migrate import upgrade
+
+    if database.exists():
+        database.unlink()
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            entry = enter_into_edc(trial, session, loaded=loaded, password=DEMO_PASSWORD)
+            create_user(
+                session,
+                None,
+                username="sponsor",
+                full_name="Sponsor administrator",
+                role="sponsor_admin",
+                password=DEMO_PASSWORD,
+            )
+    finally:
+        engine.dispose()
+    return url, entry
+
+
+def export_from_edc(url: str, folder: Path) -> list[Path]:
+    """Write the SDTM datasets the EDC holds (what ``oncotrial export sdtm`` writes)."""
+    from oncotrial.edc import make_engine, make_sessionmaker
+    from oncotrial.edc.sdtm import export_sdtm
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return export_sdtm(session, folder, fmt="xpt")
+    finally:
+        engine.dispose()
 
 
 def analyse(sdtm_dir: Path, out_dir: Path, protocol_file: Path | None) -> dict[str, Path]:
@@ -114,15 +160,27 @@ def demo(
         )
         sim_dir = workspace / "simulation"
         write_simulation(trial, sim_dir)
+        generated = write_sdtm(SdtmPackage(trial.sdtm), sim_dir / "sdtm", fmt="xpt")
+
+        database = workspace / "trial.db"
+        console.print(
+            f"[bold]2.[/bold] entering it into the EDC database {escape(str(database))}", highlight=False
+        )
+        url, entry = build_edc(trial, database.resolve(), loaded)
+        console.print(
+            f"   {entry.forms} forms through the EDC's edit checks, {entry.open_queries} open queries; "
+            f"investigators {', '.join(entry.users)}",
+            highlight=False,
+        )
 
         sdtm_dir = workspace / "sdtm"
         console.print(
-            f"[bold]2.[/bold] writing SDTM transport files to {escape(str(sdtm_dir))}", highlight=False
+            f"[bold]3.[/bold] exporting SDTM from the EDC to {escape(str(sdtm_dir))}", highlight=False
         )
-        paths = write_sdtm(SdtmPackage(trial.sdtm), sdtm_dir, fmt="xpt")
+        paths = export_from_edc(url, sdtm_dir)
         console.print(f"   {', '.join(p.name for p in paths)}", highlight=False)
 
-        console.print("[bold]3.[/bold] analysing (SDTM -> RECIST 1.1 -> ADaM -> statistics -> report)")
+        console.print("[bold]4.[/bold] analysing (SDTM -> RECIST 1.1 -> ADaM -> statistics -> report)")
         outputs = analyse(sdtm_dir, workspace / "analysis", loaded.path)
 
     elapsed = time.perf_counter() - started
@@ -134,7 +192,12 @@ def demo(
         f"  scenario      {escape(str(sim_dir / 'scenario.json'))}  (what is true; truth.csv per patient)",
         highlight=False,
     )
-    console.print(f"  SDTM          {escape(str(sdtm_dir))}/*.xpt", highlight=False)
+    console.print(f"  EDC database  {escape(str(database))}", highlight=False)
+    console.print(f"  SDTM          {escape(str(sdtm_dir))}/*.xpt  (exported from the EDC)", highlight=False)
+    console.print(
+        f"  generated     {escape(str(generated[0].parent))}/*.xpt  (the generator's own tables)",
+        highlight=False,
+    )
     for name, path in outputs.items():
         console.print(f"  {name:<13} {escape(str(path))}", highlight=False)
     report = outputs.get("report")
@@ -142,7 +205,12 @@ def demo(
     if report is not None:
         console.print(f"  open {escape(str(report))} in a browser", highlight=False)
     console.print(
-        f"  oncotrial analyze {escape(str(sdtm_dir))}    # the same analysis on any SDTM folder",
+        f"  oncotrial analyze {escape(str(sdtm_dir))} --out DIR   # the same analysis on any SDTM folder",
+        highlight=False,
+    )
+    console.print(
+        f"  oncotrial serve --database-url {escape(url)}   # the EDC in a browser: "
+        f"user sponsor (all centers) or inv101..., password {DEMO_PASSWORD}",
         highlight=False,
     )
     console.print("  oncotrial design                 # the Simon design and its operating characteristics")

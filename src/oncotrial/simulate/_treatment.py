@@ -144,7 +144,6 @@ def simulate_course(
     held = {d.code: False for d in drugs}
     given = {d.code: 0 for d in drugs}
     first_day: dict[str, int] = {}
-    last_dose: dict[str, float] = {}
     course = Course()
 
     # which cycles can happen at all, for placing AE onsets
@@ -203,8 +202,8 @@ def simulate_course(
                 held[code] = False
                 continue
             dose = drug.dose if level[code] == 0 else drug.dose_levels[level[code] - 1]
-            why = "ADVERSE EVENT" if code in last_dose and last_dose[code] != dose else ""
-            last_dose[code] = float(dose)
+            # every dose below the protocol dose carries its reason (EXADJ), as a site records it
+            why = "ADVERSE EVENT" if dose < drug.dose else ""
             course.doses.append((cycle, day, code, float(dose), why))
             given[code] += 1
             first_day.setdefault(code, day)
