@@ -1,7 +1,7 @@
 """EDC fixtures: every database test runs on SQLite and on PostgreSQL.
 
 PostgreSQL gets a schema of its own per test run (``edc_test_<random>``), dropped at
-the end, so runs sharing one server do not meet; tables are truncated between tests.
+the end, so runs sharing one server do not meet; tables are emptied between tests.
 SQLite gets a fresh in-memory database per test.
 """
 
@@ -52,10 +52,11 @@ def _pg_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     admin.dispose()
 
 
-def _truncate(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _empty(engine: Engine) -> None:
+    # DELETE is much faster than TRUNCATE on tables this small (TRUNCATE recreates files).
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -68,7 +69,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         eng.dispose()
     else:
         eng = request.getfixturevalue("_pg_engine")
-        _truncate(eng)
+        _empty(eng)
         yield eng
 
 

@@ -251,7 +251,7 @@ def test_signature_is_voided_by_an_edit_of_signed_data(api, sid):
     )
     [signature] = api("inv_a", "GET", f"/api/subjects/{sid}/signatures").json()
     assert signature["valid"] is False
-    assert signature["void_reason"] == "signed data changed: dose 1 dose_date"
+    assert signature["void_reason"] == f"signed data changed: dose {dose['id']} dose_date"
 
 
 def test_signature_is_voided_by_new_data_but_not_by_another_subject(api, world, sid):

@@ -89,7 +89,11 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 def lock_head(session: Session) -> AuditHead:
-    """Lock the chain head for this transaction (creating it on first use)."""
+    """Lock the chain head for this transaction (creating it on first use); once per transaction."""
+    transaction = session.get_transaction()
+    held = session.info.get("audit_head")
+    if held is not None and transaction is not None and held[0] is transaction:
+        return held[1]
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -97,6 +101,7 @@ def lock_head(session: Session) -> AuditHead:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
+    session.info["audit_head"] = (session.get_transaction(), head)
     return head
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,13 +53,17 @@ def setup_trial(session: Session, loaded: LoadedProtocol) -> Trial:
     return insert(session, None, trial, subject=None, reason="trial set-up", check=False)
 
 
-@lru_cache(maxsize=8)
-def _parse(sha256: str, text: str) -> Protocol:
-    # The quotations were checked against the registration when the trial was set up.
-    return Protocol.model_validate(tomllib.loads(text))
+_parsed: dict[str, Protocol] = {}
 
 
 def trial_protocol(session: Session) -> Protocol:
-    """The protocol stored with the trial (parsed once per file)."""
-    trial = get_trial(session)
-    return _parse(trial.protocol_sha256, trial.protocol_text)
+    """The protocol stored with the trial, parsed once per file (keyed by its SHA-256)."""
+    sha = session.execute(select(Trial.protocol_sha256).order_by(Trial.id).limit(1)).scalar()
+    if sha is None:
+        raise NotFound("trial", "(none set up; run `oncotrial db init`)")
+    protocol = _parsed.get(sha)
+    if protocol is None:
+        text = session.execute(select(Trial.protocol_text).where(Trial.protocol_sha256 == sha)).scalar_one()
+        # The quotations were checked against the registration when the trial was set up.
+        protocol = _parsed[sha] = Protocol.model_validate(tomllib.loads(text))
+    return protocol

@@ -24,8 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from oncotrial.edc._audit import AuditChange, append, encode_value, lock_head
 from oncotrial.edc._errors import Conflict, Locked
-from oncotrial.edc._models import Signature, Subject, User, utcnow
-from oncotrial.edc._trial import get_trial
+from oncotrial.edc._models import Signature, Subject, Trial, User, utcnow
 from oncotrial.errors import OncotrialError
 
 __all__ = ["check_writable", "delete", "insert", "record_values", "require_reason", "update"]
@@ -64,10 +63,9 @@ def check_writable(session: Session, subject: Subject | None) -> None:
     Call after :func:`~oncotrial.edc._audit.lock_head`, so that a lock or freeze
     committed meanwhile is seen (the flags are re-read).
     """
-    trial = get_trial(session)
-    session.refresh(trial, ["locked"])
-    if trial.locked:
-        raise Locked("trial", trial.study_id, "the database is locked: no data may be written")
+    row = session.execute(select(Trial.study_id, Trial.locked).order_by(Trial.id).limit(1)).first()
+    if row is not None and row.locked:
+        raise Locked("trial", row.study_id, "the database is locked: no data may be written")
     if subject is not None and subject.id is not None:
         session.refresh(subject, ["frozen"])
         if subject.frozen:
