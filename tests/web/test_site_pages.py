@@ -230,3 +230,36 @@ def test_an_edit_after_signing_voids_the_signature_on_the_casebook(web_env, coor
     data = {"drug_code": "PD1", "cycle": "1", "dose_date": "2025-01-13", "dose": "200", "unit": "mg"}
     post(coord, edit, {**data, "version": "1", "reason": "date corrected from the source"})
     assert '<span class="badge warn">Not signed</span>' in coord.get(f"/subjects/{enrolled}").text
+
+
+def test_end_of_treatment_is_recorded_and_a_later_dose_refused(coord, enrolled, protocol):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    reason = protocol.treatment_end_reasons[0]
+    saved = post(
+        coord,
+        f"/subjects/{enrolled}/end-of-treatment",
+        {"end_date": "2025-03-01", "reason_code": reason.code},
+        follow_redirects=True,
+    )
+    assert f"Treatment ended: {reason.label}" in saved.text
+    refused = dose(coord, enrolled, "PD1", 2, "2025-03-05", 200, "mg")
+    assert refused.status_code == 422
+    assert "is after the end of treatment on 2025-03-01: no dose may follow it" in refused.text
+
+
+def test_death_before_the_last_dose_is_refused_inline(coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    response = post(coord, f"/subjects/{enrolled}/death", {"death_date": "2025-01-11", "cause": "disease"})
+    assert response.status_code == 422
+    assert '<p class="error" id="e-death_date">is before the last dose on 2025-01-12</p>' in response.text
+
+
+def test_survival_contact_and_therapy_appear_on_the_timeline(coord, enrolled):
+    post(coord, f"/subjects/{enrolled}/survival-contacts", {"contact_date": "2025-06-01", "status": "ALIVE"})
+    post(
+        coord,
+        f"/subjects/{enrolled}/therapies",
+        {"category": "SUBSEQUENT ANTI-CANCER THERAPY", "name": "Bevacizumab", "start_date": "2025-06-10"},
+    )
+    html = coord.get(f"/subjects/{enrolled}").text
+    assert "Status: alive" in html and "Bevacizumab (subsequent anti-cancer therapy)" in html

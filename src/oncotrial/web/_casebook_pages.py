@@ -12,11 +12,15 @@ from fastapi.responses import Response
 from oncotrial.edc import (
     Action,
     AdverseEvent,
+    Death,
     Dose,
+    EndOfTreatment,
     Query,
     QueryStatus,
     Role,
     SubjectStatus,
+    SurvivalContact,
+    Therapy,
     User,
     can,
     create_record,
@@ -31,7 +35,16 @@ from oncotrial.edc import (
     update_dose,
     update_record,
 )
-from oncotrial.edc.forms import AdverseEventIn, DoseIn, SignIn, parse_form
+from oncotrial.edc.forms import (
+    AdverseEventIn,
+    DeathIn,
+    DoseIn,
+    EndOfTreatmentIn,
+    SignIn,
+    SurvivalContactIn,
+    TherapyIn,
+    parse_form,
+)
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _assessments, _crf, _edc
 from oncotrial.web._context import Page, load_page
@@ -94,7 +107,39 @@ _ITEM_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _timeline(p: Page, doses: list[Dose], aes: list[AdverseEvent], assessments: list[dict]) -> list[dict]:
+def _other_items(p: Page, others: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Timeline items of therapies, end of treatment, survival contacts and death."""
+    reasons = {r.code: r.label for r in p.protocol.treatment_end_reasons}
+    items = []
+    for t in others.get("therapies", []):
+        items.append(("therapy", t, t.start_date, "Therapy", f"{t.name} ({t.category.lower()})",
+                      f"Ended {t.end_date}" if t.end_date else "Ongoing", "therapies"))  # fmt: skip
+    for e in others.get("end-of-treatment", []):
+        items.append(("end_of_treatment", e, e.end_date, "End of treatment",
+                      f"Treatment ended: {reasons.get(e.reason_code, e.reason_code)}", "", "end-of-treatment"))  # fmt: skip
+    for c in others.get("survival-contacts", []):
+        items.append(("survival_contact", c, c.contact_date, "Survival contact", f"Status: {c.status.lower()}", "",
+                      "survival-contacts"))  # fmt: skip
+    for d in others.get("death", []):
+        items.append(("death", d, d.death_date, "Death", "Died", d.cause or "", "death"))
+    return [
+        {
+            "date": date,
+            "order": 4,
+            "anchor": f"{ANCHORS[table]}-{record.id}",
+            "kind": kind,
+            "title": title,
+            "details": details,
+            "edit": f"/{path}/{record.id}/edit",
+            "record": {"table": table, "id": record.id, "fields": _crf.QUERYABLE[table]},
+        }
+        for table, record, date, kind, title, details, path in items
+    ]
+
+
+def _timeline(
+    p: Page, doses: list[Dose], aes: list[AdverseEvent], assessments: list[dict], others: dict[str, list[Any]]
+) -> list[dict]:
     drugs = {d.code: d for d in p.protocol.regimen.drugs}
     items: list[dict[str, Any]] = []
     for d in doses:
@@ -127,9 +172,13 @@ def _timeline(p: Page, doses: list[Dose], aes: list[AdverseEvent], assessments: 
             }
         )
     items += assessments
+    items += _other_items(p, others)
     items = [{**_ITEM_DEFAULTS, **item} for item in items]
     items.sort(key=lambda i: (i["date"], i["order"], i["anchor"]))
     return items
+
+
+_OTHER_FORMS = ("therapies", "end-of-treatment", "survival-contacts", "death")
 
 
 def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
@@ -138,6 +187,7 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
         info = _subject_info(subject)
         doses = list_doses(db, user, subject_id)
         aes = list_records(db, user, "adverse-events", subject_id)
+        others = {k: list_records(db, user, k, subject_id) for k in _OTHER_FORMS}
         assessments = _assessments.timeline_items(db, user, subject_id)
         queries = _query_rows(list_queries(db, user, subject_id))
         valid = [s for s in signatures(db, user, subject_id) if s.valid]
@@ -148,7 +198,7 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
                 "by": signer.full_name if signer else valid[-1].signer_id,
                 "at": valid[-1].signed_at.strftime("%Y-%m-%d %H:%M UTC"),
             }
-        timeline = _timeline(p, doses, aes, assessments)
+        timeline = _timeline(p, doses, aes, assessments, others)
     return p.render(
         "casebook.html",
         page_title=f"Casebook {info['label']}",
@@ -242,6 +292,30 @@ class _Kind:
         self.create, self.update = create, update
 
 
+def _plain_kind(title: str, model: type, form: type, kind: str, fields: Callable[[Any], list]) -> _Kind:
+    """A CRF stored by the EDC's generic ``create_record`` / ``update_record`` (``kind`` in FORMS)."""
+    return _Kind(
+        title,
+        model,
+        form,
+        lambda p: fields(p.protocol),
+        lambda p, v: _crf.plain_payload(fields(p.protocol), v),
+        _record_values,
+        lambda db, user, sid, f: create_record(db, user, kind, sid, f),
+        lambda db, user, rid, f, version, reason: update_record(
+            db, user, kind, rid, f, expected_version=version, reason=reason
+        ),
+    )
+
+
+def _record_values(record: Any) -> dict[str, Any]:
+    return {
+        c.key: getattr(record, c.key)
+        for c in record.__table__.columns
+        if c.key not in ("id", "subject_id", "version")
+    }
+
+
 KINDS: dict[str, _Kind] = {
     "doses": _Kind(
         "dose",
@@ -267,6 +341,24 @@ KINDS: dict[str, _Kind] = {
             db, user, "adverse-events", rid, form, expected_version=version, reason=reason
         ),
     ),
+    "therapies": _plain_kind("therapy", Therapy, TherapyIn, "therapies", _crf.therapy_fields),
+    "end-of-treatment": _plain_kind(
+        "end of treatment", EndOfTreatment, EndOfTreatmentIn, "end-of-treatment", _crf.eot_fields
+    ),
+    "survival-contacts": _plain_kind(
+        "survival contact", SurvivalContact, SurvivalContactIn, "survival-contacts", _crf.contact_fields
+    ),
+    "death": _plain_kind("death", Death, DeathIn, "death", _crf.death_fields),
+}
+
+#: Timeline anchor prefix of each record table.
+ANCHORS = {
+    "dose": "dose",
+    "adverse_event": "ae",
+    "therapy": "therapy",
+    "end_of_treatment": "eot",
+    "survival_contact": "contact",
+    "death": "death",
 }
 
 
@@ -308,7 +400,7 @@ async def create(request: Request, subject_id: int, kind_name: str) -> Response:
         form = parse_form(kind.form, kind.payload(p, values))
         with p.db() as db:
             record = kind.create(db, user, subject_id, form)
-            anchor = f"{'dose' if kind.model is Dose else 'ae'}-{record.id}"
+            anchor = f"{ANCHORS[kind.model.__tablename__]}-{record.id}"
     except (ValidationFailed, OncotrialError) as exc:
         with p.db() as db:
             subject = _subject_info(get_subject(db, user, subject_id))

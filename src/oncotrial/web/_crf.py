@@ -15,7 +15,7 @@ from typing import Any
 from annotated_types import Ge, Le
 from pydantic import BaseModel
 
-from oncotrial.edc.forms import AE_ACTIONS, AdverseEventIn, DoseIn
+from oncotrial.edc.forms import AE_ACTIONS, THERAPY_CATEGORIES, AdverseEventIn, DoseIn, SurvivalContactIn
 from oncotrial.protocol import DoseBasis, Protocol
 
 __all__ = [
@@ -170,4 +170,54 @@ def dose_values(record: Any) -> dict[str, Any]:
 QUERYABLE: dict[str, list[str]] = {
     "dose": list(DoseIn.model_fields),
     "adverse_event": list(AdverseEventIn.model_fields),
+    "therapy": ["category", "name", "start_date", "end_date"],
+    "end_of_treatment": ["end_date", "reason_code"],
+    "survival_contact": ["contact_date", "status"],
+    "death": ["death_date", "cause"],
 }
+
+
+# --- the other CRFs: therapies, end of treatment, survival contacts, death ----------------
+
+
+def therapy_fields(protocol: Protocol) -> list[FieldSpec]:
+    return [
+        FieldSpec(
+            "category",
+            "Kind of therapy",
+            "select",
+            [(c, c.capitalize()) for c in THERAPY_CATEGORIES],
+            required=True,
+        ),
+        FieldSpec("name", "Therapy", "text", required=True),
+        FieldSpec("start_date", "Start date", "date", required=True),
+        FieldSpec("end_date", "End date", "date", hint="Leave empty while ongoing"),
+    ]
+
+
+def eot_fields(protocol: Protocol) -> list[FieldSpec]:
+    reasons = [(r.code, r.label) for r in protocol.treatment_end_reasons]
+    return [
+        FieldSpec("end_date", "Date treatment ended", "date", required=True),
+        FieldSpec("reason_code", "Reason", "select", reasons, required=True),
+    ]
+
+
+def contact_fields(protocol: Protocol) -> list[FieldSpec]:
+    statuses = [(s, s.capitalize()) for s in literal_choices(SurvivalContactIn, "status")]
+    return [
+        FieldSpec("contact_date", "Date of contact", "date", required=True),
+        FieldSpec("status", "Status at contact", "select", statuses, required=True),
+    ]
+
+
+def death_fields(protocol: Protocol) -> list[FieldSpec]:
+    return [
+        FieldSpec("death_date", "Date of death", "date", required=True),
+        FieldSpec("cause", "Cause of death", "text"),
+    ]
+
+
+def plain_payload(fields: list[FieldSpec], values: dict[str, Any]) -> dict[str, Any]:
+    """Form values of the named fields, empty ones left out (the input model's defaults apply)."""
+    return {f.name: values[f.name] for f in fields if values.get(f.name) is not None}

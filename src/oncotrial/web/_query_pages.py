@@ -22,7 +22,7 @@ from oncotrial.edc import (
 from oncotrial.edc.forms import QueryIn, parse_form
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _edc
-from oncotrial.web._casebook_pages import QUERY_STATUS
+from oncotrial.web._casebook_pages import ANCHORS, QUERY_STATUS
 from oncotrial.web._context import Page, load_page
 from oncotrial.web._subject_pages import subject_label
 
@@ -30,7 +30,7 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-_ANCHOR = {"dose": "dose", "adverse_event": "ae", "tumour_assessment": "assessment"}
+_ANCHOR = {**ANCHORS, "tumour_assessment": "assessment"}
 
 
 async def page(request: Request) -> Page:
