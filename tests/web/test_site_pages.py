@@ -263,3 +263,17 @@ def test_survival_contact_and_therapy_appear_on_the_timeline(coord, enrolled):
     )
     html = coord.get(f"/subjects/{enrolled}").text
     assert "Status: alive" in html and "Bevacizumab (subsequent anti-cancer therapy)" in html
+
+
+def test_subject_list_shows_status_first_dose_and_open_queries(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = re.search(r'id="dose-(\d+)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        post(
+            monitor, "/queries", {"record_table": "dose", "record_id": dose_id, "field": "dose", "text": "?"}
+        )
+    row = coord.get("/subjects").text.split(f'href="/subjects/{enrolled}">A01-001</a>')[1].split("</tr>")[0]
+    assert "<td>Enrolled</td>" in row
+    assert "<td>2025-01-12</td>" in row
+    assert '<span class="badge warn">1 open</span>' in row

@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 
 from oncotrial.edc import (
     Action,
+    Death,
+    Dose,
+    EndOfTreatment,
     Query,
     QueryStatus,
     Role,
@@ -65,6 +68,25 @@ async def subjects(request: Request) -> Response:
                 .group_by(Query.subject_id)
             ).all()
         )
+        first_dose = dict(
+            db.execute(
+                select(Dose.subject_id, func.min(Dose.dose_date))
+                .where(Dose.subject_id.in_(visible_ids))
+                .group_by(Dose.subject_id)
+            ).all()
+        )
+        reasons = {r.code: r.label for r in p.protocol.treatment_end_reasons}
+        ended = {
+            e.subject_id: f"{e.end_date} ({reasons.get(e.reason_code, e.reason_code)})"
+            for e in db.execute(
+                select(EndOfTreatment).where(EndOfTreatment.subject_id.in_(visible_ids))
+            ).scalars()
+        }
+        died = dict(
+            db.execute(
+                select(Death.subject_id, Death.death_date).where(Death.subject_id.in_(visible_ids))
+            ).all()
+        )
         signed = set(
             db.execute(
                 select(Signature.subject_id).where(Signature.subject_id.in_(visible_ids), Signature.valid)
@@ -77,6 +99,9 @@ async def subjects(request: Request) -> Response:
                 "site": s.site.code,
                 "status": STATUS_LABELS.get(s.status, s.status),
                 "open_queries": open_counts.get(s.id, 0),
+                "first_dose": first_dose.get(s.id),
+                "ended": ended.get(s.id),
+                "died": died.get(s.id),
                 "signed": s.id in signed,
             }
             for s in rows_db
