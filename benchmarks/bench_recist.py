@@ -2,10 +2,11 @@
 
 Runs the vectorized engine (``oncotrial.recist``) and a straightforward per-subject loop of
 the same rules (``tests/recist/oracle.py``, also the property-test oracle) side by side, and
-prints a table with time, peak memory and the speed ratio. Each phase runs in a forked child
-process; its peak memory is the child's largest resident set size (sampled from
-``/proc/self/statm`` every 5 ms), shown in total and above the size at the phase's start
-(the input tables are already resident then).
+prints a table with time, peak memory and the speed ratio. Each implementation runs in its
+own fresh Python process, which first builds the same synthetic tables (same seed) and then
+times only the derivation (timepoints + best response); peak memory is that process's
+largest resident set size during the run (sampled from ``/proc/self/statm`` every 5 ms),
+shown with the size just before the run (interpreter + input tables).
 
 The loop is slow, so by default it runs on the first ``--oracle-subjects`` subjects and its
 time is scaled linearly to all subjects (a per-subject loop is linear in subjects); pass
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import multiprocessing as mp
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -151,7 +154,26 @@ def _rss() -> int:
         return int(fh.read().split()[1]) * PAGE
 
 
-def _measure(fn, conn) -> None:
+def _phase(args: argparse.Namespace) -> None:
+    """Child process: make the data, run one implementation, pickle the figures and results."""
+    settings = RecistSettings.from_protocol(load_protocol())
+    tu, tr, subjects = synthesize(args.subjects, args.seed)
+    if args.phase == "loop":
+        keep = set(subjects["USUBJID"].iloc[: args.oracle_subjects])
+        tu, tr = tu[tu["USUBJID"].isin(keep)], tr[tr["USUBJID"].isin(keep)]
+        subjects = subjects.iloc[: args.oracle_subjects]
+        oracle = _oracle()
+
+        def run():
+            tp = oracle.oracle_timepoints(tu, tr, settings, subjects=subjects)
+            return tp, oracle.oracle_best(tp, subjects, settings)
+
+    else:
+
+        def run():
+            tp = evaluate_timepoints(tu, tr, settings, subjects=subjects)
+            return tp, best_overall_response(tp, subjects, settings)
+
     start_rss = _rss()
     peak = [start_rss]
     stop = threading.Event()
@@ -164,95 +186,93 @@ def _measure(fn, conn) -> None:
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     t0 = time.perf_counter()
-    result = fn()
+    tp, best = run()
     elapsed = time.perf_counter() - t0
     stop.set()
     thread.join()
     peak[0] = max(peak[0], _rss())
-    conn.send((elapsed, peak[0], peak[0] - start_rss, result))
-    conn.close()
+    m = args.oracle_subjects
+    first = set(subjects["USUBJID"].iloc[:m])
+    tp = tp[tp["USUBJID"].isin(first)][["USUBJID", "VISITNUM", "OVRLRESP"]]
+    best = best[best["USUBJID"].isin(first)][["USUBJID", "BOR", "CBOR"]]
+    sizes = (len(subjects), len(tu), len(tr), tr.groupby(["USUBJID", "VISITNUM"], sort=False).ngroups)
+    pd.to_pickle(
+        {"time": elapsed, "peak": peak[0], "start": start_rss, "tp": tp, "best": best, "sizes": sizes},
+        args.out,
+    )
 
 
-def run_phase(fn):
-    """Run ``fn`` in a forked child; return (seconds, peak RSS bytes, increase bytes, result)."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_measure, args=(fn, child))
-    proc.start()
-    out = parent.recv()
-    proc.join()
-    return out
+def _run_child(phase: str, args: argparse.Namespace, out: str) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--out",
+        out,
+        "--subjects",
+        str(args.subjects),
+        "--oracle-subjects",
+        str(args.oracle_subjects),
+        "--seed",
+        str(args.seed),
+    ]
+    subprocess.run(cmd, check=True)
+    return pd.read_pickle(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument(
-        "--oracle-subjects", type=int, default=2_000, help="subjects the per-subject loop runs on"
+        "--oracle-subjects", type=int, default=5_000, help="subjects the per-subject loop runs on"
     )
     parser.add_argument("--seed", type=int, default=2009)
+    parser.add_argument("--phase", choices=["vectorized", "loop"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    settings = RecistSettings.from_protocol(load_protocol())
-    t0 = time.perf_counter()
-    tu, tr, subjects = synthesize(args.subjects, args.seed)
-    gen = time.perf_counter() - t0
-    n_assess = tr.groupby(["USUBJID", "VISITNUM"], sort=False).ngroups
+    args.oracle_subjects = min(args.oracle_subjects, args.subjects)
+    if args.phase:
+        _phase(args)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        v = _run_child("vectorized", args, os.path.join(tmp, "v.pkl"))
+        o = _run_child("loop", args, os.path.join(tmp, "o.pkl"))
+    n, n_les, n_tr, n_assess = v["sizes"]
     print(
-        f"{args.subjects:,} subjects, {len(tu):,} lesions ({len(tu) / args.subjects:.1f} per subject), "
-        f"{n_assess:,} assessments ({n_assess / args.subjects - 1:.1f} after baseline per subject), "
-        f"{len(tr):,} TR rows; generated in {gen:.1f} s"
+        f"{n:,} subjects, {n_les:,} lesions ({n_les / n:.1f} per subject), {n_assess:,} assessments "
+        f"({n_assess / n - 1:.1f} after baseline per subject), {n_tr:,} TR rows"
     )
-
-    def vectorized():
-        tp = evaluate_timepoints(tu, tr, settings, subjects=subjects)
-        best = best_overall_response(tp, subjects, settings)
-        return tp, best
-
-    m = min(args.oracle_subjects, args.subjects)
-    keep = set(subjects["USUBJID"].iloc[:m])
-    tu_m, tr_m = tu[tu["USUBJID"].isin(keep)], tr[tr["USUBJID"].isin(keep)]
-    subjects_m = subjects.iloc[:m]
-    oracle = _oracle()
-
-    def loop():
-        tp = oracle.oracle_timepoints(tu_m, tr_m, settings, subjects=subjects_m)
-        best = oracle.oracle_best(tp, subjects_m, settings)
-        return tp, best
-
-    v_time, v_peak, v_inc, (v_tp, v_best) = run_phase(vectorized)
-    o_time, o_peak, o_inc, (o_tp, o_best) = run_phase(loop)
-    # Agreement on the subjects both ran.
-    v_best_m = v_best.set_index("USUBJID").loc[list(subjects_m["USUBJID"])]
-    o_best_m = o_best.set_index("USUBJID").loc[v_best_m.index]
-    v_tp_m = v_tp[v_tp["USUBJID"].isin(keep)].sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
-    o_tp_m = o_tp.sort_values(["USUBJID", "VISITNUM"]).reset_index(drop=True)
+    m = args.oracle_subjects
+    key = ["USUBJID", "VISITNUM"]
+    vt = v["tp"].sort_values(key).reset_index(drop=True)
+    ot = o["tp"].sort_values(key).reset_index(drop=True)
     tp_diff = (
-        int((v_tp_m["OVRLRESP"].to_numpy() != o_tp_m["OVRLRESP"].to_numpy()).sum())
-        if len(v_tp_m) == len(o_tp_m)
-        else -1
+        int((vt["OVRLRESP"].to_numpy() != ot["OVRLRESP"].to_numpy()).sum()) if len(vt) == len(ot) else -1
     )
-    bor_diff = int((v_best_m["BOR"] != o_best_m["BOR"]).sum() + (v_best_m["CBOR"] != o_best_m["CBOR"]).sum())
-    scaled = o_time * args.subjects / m
+    vb, ob = v["best"].set_index("USUBJID"), o["best"].set_index("USUBJID")
+    ob = ob.loc[vb.index]
+    bor_diff = int((vb["BOR"] != ob["BOR"]).sum() + (vb["CBOR"] != ob["CBOR"]).sum())
+    scaled = o["time"] * n / m
     mb = 1024 * 1024
+    label = "measured" if m == n else "scaled linearly"
     print()
     print(
-        f"| implementation | subjects run | time (s) | time for {args.subjects:,} (s) | peak RSS (MB) | RSS increase (MB) | ratio |"
+        f"| implementation | subjects run | time (s) | time for {n:,} (s) | peak RSS (MB) | RSS before run (MB) | ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| vectorized (oncotrial.recist) | {args.subjects:,} | {v_time:.2f} | {v_time:.2f} | {v_peak / mb:,.0f} | {v_inc / mb:,.0f} | 1.0 |"
+        f"| vectorized (oncotrial.recist) | {n:,} | {v['time']:.2f} | {v['time']:.2f} | {v['peak'] / mb:,.0f} | "
+        f"{v['start'] / mb:,.0f} | 1.0 |"
     )
-    label = "measured" if m == args.subjects else "scaled linearly"
     print(
-        f"| per-subject loop (oracle) | {m:,} | {o_time:.2f} | {scaled:.1f} ({label}) | {o_peak / mb:,.0f} | "
-        f"{o_inc / mb:,.0f} | {scaled / v_time:.1f}x slower |"
+        f"| per-subject loop (tests/recist/oracle.py) | {m:,} | {o['time']:.2f} | {scaled:.1f} ({label}) | "
+        f"{o['peak'] / mb:,.0f} | {o['start'] / mb:,.0f} | {scaled / v['time']:.1f}x slower |"
     )
     print()
     print(
-        f"timepoints: {len(v_tp):,} rows; OVRLRESP mismatches vs loop on {m:,} subjects: {tp_diff}; BOR/CBOR mismatches: {bor_diff}"
+        f"On the first {m:,} subjects: OVRLRESP mismatches {tp_diff} of {len(vt):,} rows, BOR/CBOR mismatches {bor_diff}."
     )
-    print("BOR distribution:", v_best["BOR"].value_counts().to_dict())
-    print("CBOR distribution:", v_best["CBOR"].value_counts().to_dict())
 
 
 if __name__ == "__main__":

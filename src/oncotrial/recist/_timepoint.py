@@ -61,6 +61,7 @@ class Assessments:
         self.tr = tr
         self.lesion_cache: tuple | None = None
         self._codes: dict[str, tuple[np.ndarray, dict]] = {}
+        self._values: np.ndarray | None = None
         subj, self.subject_ids = pd.factorize(tr["USUBJID"], sort=False)
         row_dt, row_flag = parse_dates(tr["TRDTC"], ("TR", "TRDTC"))
         row_day = row_dt.to_numpy("datetime64[ns]").astype("int64")
@@ -157,14 +158,29 @@ class Assessments:
         return np.where(ref.isna().to_numpy(), nat, days)
 
     def codes(self, column: str) -> tuple[np.ndarray, dict]:
-        """Integer codes of a TR text column and ``{text: code}`` (factorized once, reused)."""
+        """Integer codes of a TR text column (-1 where empty) and ``{text: code}``.
+
+        Factorized once and reused; only the non-empty values are hashed, which matters for
+        sparse columns such as TRSTAT.
+        """
         if column not in self._codes:
+            c = np.full(len(self.tr), -1, dtype=np.int64)
+            lookup: dict = {}
             if column in self.tr.columns:
-                c, u = pd.factorize(self.tr[column])
-                self._codes[column] = (c, {v: i for i, v in enumerate(u)})
-            else:
-                self._codes[column] = (np.full(len(self.tr), -1), {})
+                arr = self.tr[column].to_numpy(dtype=object)
+                present = pd.notna(arr)
+                if present.any():
+                    sub, u = pd.factorize(arr if present.all() else arr[present])
+                    c[present] = sub
+                    lookup = {v: i for i, v in enumerate(u)}
+            self._codes[column] = (c, lookup)
         return self._codes[column]
+
+    def values(self) -> np.ndarray:
+        """TRSTRESN as floats (computed once)."""
+        if self._values is None:
+            self._values = pd.to_numeric(self.tr["TRSTRESN"], errors="coerce").to_numpy(float)
+        return self._values
 
     def equals(self, column: str, value: str) -> np.ndarray:
         """Rows whose ``column`` is ``value`` (compared as integer codes)."""
@@ -237,7 +253,8 @@ def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tu
     subj = a.a_subj[aid].astype(np.int64)
     lc = lcode_all[rows].astype(np.int64)
     at_base = a.a_is_base[aid]
-    bkeys = np.unique(subj[at_base] * n_ids + lc[at_base])
+    bkeys = np.sort(subj[at_base] * n_ids + lc[at_base])
+    bkeys = bkeys[np.r_[True, bkeys[1:] != bkeys[:-1]]] if len(bkeys) else bkeys
     b_subj, b_lc = bkeys // n_ids, bkeys % n_ids
     n_b = len(bkeys)
 
@@ -248,13 +265,20 @@ def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tu
         i = np.minimum(np.searchsorted(bkeys, keys), n_b - 1)
         return np.where(bkeys[i] == keys, i, -1)
 
-    test_codes, test_lookup = a.codes("TRTESTCD")
-    tests = test_codes[rows]
-    lperp_code, ldiam_code = test_lookup.get("LPERP", -2), test_lookup.get("LDIAM", -2)
-    state_codes, state_lookup = a.codes("TRSTRESC")
-    states = state_codes[rows]
-    value = pd.to_numeric(tr["TRSTRESN"], errors="coerce").to_numpy(float)[rows]
+    value = a.values()[rows]
     notdone = a.equals("TRSTAT", "NOT DONE")[rows]
+    if group == "TARGET":
+        # Only the target rows' measure names are needed, and a state only where there is no
+        # value (a lesion recorded as MERGED).
+        tests, test_uniques = pd.factorize(tr["TRTESTCD"].to_numpy(dtype=object)[rows])
+        test_lookup = {v: i for i, v in enumerate(test_uniques)}
+        lperp_code, ldiam_code = test_lookup.get("LPERP", -2), test_lookup.get("LDIAM", -2)
+        no_value = np.isnan(value)
+        merged = np.zeros(len(rows), dtype=bool)
+        merged[no_value] = tr["TRSTRESC"].to_numpy(dtype=object)[rows[no_value]] == "MERGED"
+    else:
+        states, state_uniques = pd.factorize(tr["TRSTRESC"].to_numpy(dtype=object)[rows])
+        state_lookup = {v: i for i, v in enumerate(state_uniques)}
     base = {"subj": b_subj, "lesion": b_lc, "id": ids[b_lc] if n_b else np.array([], dtype=object)}
     if group == "TARGET":
         par = parents[lc]
@@ -273,7 +297,6 @@ def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tu
         lperp = np.bincount(bidx[bb], weights=tests[bb] == lperp_code, minlength=n_b) > 0
         ldiam = np.bincount(bidx[bb], weights=tests[bb] == ldiam_code, minlength=n_b) > 0
         nodal = np.where(nodal_tu >= 0, nodal_tu == 1, lperp & ~ldiam)
-        merged = states == state_lookup.get("MERGED", -2)
         wanted = np.where(nodal[np.maximum(bidx, 0)], lperp_code, ldiam_code) if n_b else tests
         use = (bidx >= 0) & ((tests == wanted) | merged)
         base["nodal"] = nodal
@@ -368,6 +391,7 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
         "pchgnad": np.where(has_t, pchgnad, np.nan),
         "nmiss": nmiss,
         "missing": missing_ids,
+        "named": nmiss > 0,
     }
 
 
@@ -390,7 +414,7 @@ def _non_targets(a: Assessments) -> dict[str, np.ndarray]:
         name: join_ids(g_aid[mask], lid[mask], n_a)
         for name, mask in (("prog", state == 2), ("ne", state == 3))
     }
-    return {"code": code, **ids}
+    return {"code": code, **ids, "named": prog | unevaluable}
 
 
 def _new_lesions(a: Assessments) -> dict[str, object]:
@@ -411,7 +435,7 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     flag = np.zeros(n_a, dtype=bool)
     if new.empty:
         none = np.full(n_a, "", dtype=object)
-        return {"flag": flag, "uneq": none, "equiv": none, "backdated": none}
+        return {"flag": flag, "uneq": none, "equiv": none, "backdated": none, "named": flag}
     new["rank"] = a.rank[new["aid"].to_numpy()]
     new["unequivocal"] = ~new["equivocal"].to_numpy()
     per = new.groupby(["subj", "TRLNKID"], sort=False).agg(
@@ -426,7 +450,9 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     uneq = join_ids(aids[~eq], lids[~eq], n_a)
     equiv = join_ids(aids[eq], lids[eq], n_a)
     bd = join_ids(first_aid[backdated], np.asarray(per.index.get_level_values(1))[backdated], n_a)
-    return {"flag": flag, "uneq": uneq, "equiv": equiv, "backdated": bd}
+    named = np.zeros(n_a, dtype=bool)
+    named[aids] = True
+    return {"flag": flag, "uneq": uneq, "equiv": equiv, "backdated": bd, "named": named}
 
 
 def join_ids(aids: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
@@ -489,20 +515,18 @@ def _rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, new: dict)
             f"(RECIST 1.1 Table {1 if t_ != NA else 2})"
         )
     out = table[key]
-    miss, prog, ne = t["missing"][rows], nt["prog"][rows], nt["ne"][rows]
-    uneq, equiv, back = new["uneq"][rows], new["equiv"][rows], new["backdated"][rows]
-    special = np.flatnonzero(
-        (miss != "") | (prog != "") | (ne != "") | (uneq != "") | (equiv != "") | (back != "")
-    )
-    if len(special) == 0:
+    s = np.flatnonzero((t["named"] | nt["named"] | new["named"])[rows])
+    if len(s) == 0:
         return out
-    s = special
+    named = rows[s]
+    miss, prog, ne = t["missing"][named], nt["prog"][named], nt["ne"][named]
+    uneq, equiv, back = new["uneq"][named], new["equiv"][named], new["backdated"][named]
     # Phrases indexed by code + 1 (NA = -1 first).
     t_text = _obj([_T_TEXT.get(c, "") for c in range(NA, NE + 1)])
     nt_text = _obj([_NT_TEXT.get(c, "") for c in range(NA, NE + 1)])
     tcs, ntcs = tc[s], ntc[s]
     tt = t_text[tcs + 1]
-    m = miss[s]
+    m = miss
     tt = _obj(
         np.where(
             (m != "") & (tcs == NE),
@@ -511,7 +535,7 @@ def _rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, new: dict)
         )
     )
     ntt = nt_text[ntcs + 1]
-    p, e = prog[s], ne[s]
+    p, e = prog, ne
     ntt = _obj(
         np.where(
             (ntcs == PD) & (p != ""),
@@ -519,7 +543,7 @@ def _rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, new: dict)
             _obj(np.where((ntcs == NE) & (e != ""), "non-target NE: " + e + " not evaluated", ntt)),
         )
     )
-    u, b, q = uneq[s], back[s], equiv[s]
+    u, b, q = uneq, back, equiv
     blank = np.full(len(s), "", dtype=object)
     p1 = _obj(np.where(u != "", "unequivocal new lesion " + u, blank))
     p2 = _obj(
