@@ -132,7 +132,7 @@ def test_extracted_domains_follow_the_conventions(world):
     assert sdtm["AE"][["AETOXGR", "AEREL", "AERELNST"]].values.tolist()[0] == [
         "3",
         "Y",
-        "NABP: RELATED; PD1: NOT RELATED",
+        "albumin-bound paclitaxel: RELATED; anti-PD-1 antibody: NOT RELATED",
     ]
     assert "SURVIVAL FOLLOW-UP" in set(sdtm["SV"]["VISIT"])
 

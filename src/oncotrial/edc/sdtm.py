@@ -93,6 +93,7 @@ def extract_sdtm(session: Session, actor: User | None = None) -> dict[str, pd.Da
     contacts = rows_of(SurvivalContact, SurvivalContact.contact_date)
     assessments = rows_of(TumourAssessment, TumourAssessment.assessment_date)
     reasons = {r.code: r for r in protocol.treatment_end_reasons}
+    names = {d.code: d.name for d in protocol.regimen.drugs}
     arm = protocol.identity.intervention
     cycle_days = int(protocol.regimen.cycle_length.days)
     freq = f"Q{cycle_days // 7}W" if cycle_days % 7 == 0 else f"Q{cycle_days}D"
@@ -163,7 +164,7 @@ def extract_sdtm(session: Session, actor: User | None = None) -> dict[str, pd.Da
             ae.append(
                 {"USUBJID": u, "AETERM": a.term, "AEDECOD": a.term, "AEBODSYS": "", "AESEV": "", "AETOXGR": str(a.grade),
                  "AESER": "Y" if a.serious else "N", "AEREL": "Y" if related else "N",
-                 "AERELNST": "; ".join(f"{code}: {rel}" for code, rel in sorted(a.relatedness.items())),
+                 "AERELNST": "; ".join(f"{names.get(code, code)}: {rel}" for code, rel in sorted(a.relatedness.items())),
                  "AEACN": a.action_taken, "AEOUT": a.outcome or "", "AESTDTC": _iso(a.start_date), "AEENDTC": _iso(a.end_date)}
             )  # fmt: skip
         for t in therapies[s.id]:
