@@ -10,8 +10,9 @@ from oncotrial.simulate import Scenario
 from oncotrial.simulate._latent import (
     draw_latent,
     growth_rate_for_crossing,
+    loglogistic_shape,
+    loglogistic_survival,
     relative_burden,
-    weibull_shape,
 )
 
 N = 40_000  # binomial SE of a share near 0.4 is 0.0025; tolerances below are 4 SE
@@ -54,16 +55,15 @@ def test_responders_progress_late_enough_to_be_confirmed():
     assert (latent.t_death >= latent.t_prog).all()
 
 
-def test_weibull_shape_reproduces_both_quantiles():
-    k = weibull_shape(150.0, 0.85, 63.0)
-    scale = 150.0 / np.log(2.0) ** (1 / k)
-    assert np.exp(-((150.0 / scale) ** k)) == pytest.approx(0.5)
-    assert np.exp(-((63.0 / scale) ** k)) == pytest.approx(0.85)
+def test_loglogistic_shape_reproduces_both_quantiles():
+    b = loglogistic_shape(150.0, 0.85, 63.0)
+    assert loglogistic_survival(150.0, 150.0, b) == pytest.approx(0.5)
+    assert loglogistic_survival(63.0, 150.0, b) == pytest.approx(0.85)
 
 
 def test_unreachable_dcr_names_the_field():
     with pytest.raises(OncotrialError, match=r"scenario.dcr: cannot be reached with a median PFS of 30 days"):
-        weibull_shape(30.0, 0.9, 63.0)
+        loglogistic_shape(30.0, 0.9, 63.0)
 
 
 def test_orr_too_high_for_the_pfs_is_refused():

@@ -3,11 +3,13 @@ and the parameters of each patient's tumour growth-inhibition curve.
 
 Times are days from the first dose. The model, in order:
 
-1. Progression time ``t_prog`` (the time a trial would report PFS at) is Weibull, with
-   its median the scenario's median PFS and its shape chosen so that the share of
+1. Progression time ``t_prog`` (the time a trial would report PFS at) is log-logistic,
+   with its median the scenario's median PFS and its shape chosen so that the share of
    patients still free of progression at the first scan (PD read at scan 1 means the
    latent time is nearer scan 1 than scan 2: before 1.5 imaging intervals) equals the
-   scenario's DCR. Progression is read at the scan nearest ``t_prog`` (see 3), so the
+   scenario's DCR. The log-logistic (a usual survival model in oncology appraisals,
+   NICE DSU TSD 14) keeps the long tail of durable responses to chemo-immunotherapy
+   that a Weibull through the same two points would cut off. Progression is read at the scan nearest ``t_prog`` (see 3), so the
    scan grid does not shift the reported median.
 2. Responders (CR/PR) are drawn among patients whose progression comes after scan 3
    (so that a response at scan 1 or 2 can be confirmed with a scan of margin), with the probability that
@@ -36,7 +38,14 @@ from oncotrial.errors import OncotrialError
 from oncotrial.recist._criteria import PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE
 from oncotrial.simulate._scenario import Scenario
 
-__all__ = ["Latent", "draw_latent", "growth_rate_for_crossing", "relative_burden"]
+__all__ = [
+    "Latent",
+    "draw_latent",
+    "growth_rate_for_crossing",
+    "loglogistic_shape",
+    "loglogistic_survival",
+    "relative_burden",
+]
 
 PD_RELATIVE = 1.0 + PD_MIN_INCREASE
 PD_ABSOLUTE_MM = PD_MIN_ABSOLUTE_MM
@@ -63,33 +72,45 @@ class Latent:
         return len(self.klass)
 
 
-def weibull_shape(median_days: float, dcr: float, boundary_days: float) -> float:
-    """Weibull shape k with S(median) = 0.5 and S(boundary) = dcr.
+def loglogistic_shape(median_days: float, dcr: float, boundary_days: float) -> float:
+    """Log-logistic shape b with S(median) = 0.5 and S(boundary) = dcr.
 
-    >>> round(weibull_shape(158.3, 0.889, 63.0), 3)
-    1.925
+    S(t) = 1 / (1 + (t / median) ** b), so b = log((1 - dcr) / dcr) / log(boundary / median).
+
+    >>> round(loglogistic_shape(158.3, 0.889, 63.0), 3)
+    2.258
     """
-    ratio = np.log(-np.log(dcr) / np.log(2.0)) / np.log(boundary_days / median_days)
-    if not np.isfinite(ratio) or ratio <= 0:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.log((1.0 - dcr) / dcr) / np.log(boundary_days / median_days)
+    if not np.isfinite(shape) or shape <= 0:
         raise OncotrialError(
             ("scenario", "dcr"),
             dcr,
             f"cannot be reached with a median PFS of {median_days:.0f} days: progression at the first scan "
             f"(before day {boundary_days:.0f}) must be rarer than progression by the median",
         )
-    return float(ratio)
+    return float(shape)
+
+
+def loglogistic_survival(t, median_days: float, shape: float):
+    """S(t) of the log-logistic with the given median and shape.
+
+    >>> float(loglogistic_survival(100.0, 100.0, 2.0))
+    0.5
+    """
+    return 1.0 / (1.0 + (np.asarray(t, float) / median_days) ** shape)
 
 
 @lru_cache(maxsize=64)
-def post_progression_median(shape: float, scale: float, median_os_days: float) -> float:
+def post_progression_median(shape: float, median_pfs_days: float, median_os_days: float) -> float:
     """Median of the exponential post-progression survival that gives ``median_os_days``.
 
-    Solves P(T_prog + X <= m) = 1/2 for T_prog ~ Weibull(shape, scale), X exponential,
-    by quadrature over T_prog (the Weibull median is below ``m`` by validation).
+    Solves P(T_prog + X <= m) = 1/2 for T_prog log-logistic, X exponential, by
+    quadrature over T_prog (the PFS median is below ``m`` by validation).
     """
     s = np.linspace(0.0, median_os_days, 4001)
-    density = (shape / scale) * (s / scale) ** (shape - 1) * np.exp(-((s / scale) ** shape))
-    density[0] = density[1] if shape < 1 else density[0]
+    cdf = 1.0 - loglogistic_survival(s, median_pfs_days, shape)
+    density = np.gradient(cdf, s)
 
     def cdf_at_median(rate: float) -> float:
         return float(np.trapezoid(density * (1.0 - np.exp(-rate * (median_os_days - s))), s)) - 0.5
@@ -154,14 +175,14 @@ def draw_latent(
     """Draw the latent truth of ``n`` patients (see the module docstring for the model)."""
     interval = imaging_interval_days
     median_pfs = scenario.median_pfs_months * days_per_month
-    shape = weibull_shape(median_pfs, scenario.dcr, 1.5 * interval)
-    scale = median_pfs / np.log(2.0) ** (1.0 / shape)
-    t_prog = scale * rng.weibull(shape, n)
+    shape = loglogistic_shape(median_pfs, scenario.dcr, 1.5 * interval)
+    u = rng.random(n)
+    t_prog = median_pfs * (u / (1.0 - u)) ** (1.0 / shape)
 
     # responders among those progressing after scan 3 (a full interval of margin after
     # the confirming scan, so that measurement noise rarely turns it into PD)
     can_confirm = t_prog >= CONFIRMABLE_AFTER * interval
-    share_can_confirm = float(np.exp(-((CONFIRMABLE_AFTER * interval / scale) ** shape)))
+    share_can_confirm = float(loglogistic_survival(CONFIRMABLE_AFTER * interval, median_pfs, shape))
     p_respond = scenario.orr / share_can_confirm if share_can_confirm > 0 else np.inf
     if p_respond > 1.0:
         raise OncotrialError(
@@ -188,7 +209,13 @@ def draw_latent(
     )
     # responding tumours shrink faster, so that the response is seen by the first scan
     decay = np.log(2.0) / np.where(np.isin(klass, ("CR", "PR")), 0.6 * half_life, half_life)
-    t_cross = np.maximum(t_prog - 0.5 * interval, 0.25 * interval)
+    # the curve crosses the threshold half an interval before t_prog; for a primary
+    # progression, somewhere in the weeks before the first scan, so that the growth it
+    # shows there is the modest one usually seen (+20% to about +60%), not years of it
+    u_cross = rng.random(n)
+    t_cross = np.where(
+        klass == "PD", interval * (0.55 + 0.4 * u_cross), np.maximum(t_prog - 0.5 * interval, 0.25 * interval)
+    )
     growth = np.zeros(n)
     regrows = klass != "CR"
     if regrows.any():
@@ -197,7 +224,7 @@ def draw_latent(
         )
 
     pps_median = post_progression_median(
-        float(shape), float(scale), float(scenario.median_os_months * days_per_month)
+        float(shape), float(median_pfs), float(scenario.median_os_months * days_per_month)
     )
     t_death = t_prog + rng.exponential(pps_median / np.log(2.0), n)
     return Latent(klass, t_prog, t_death, sensitive, decay, growth)

@@ -154,7 +154,11 @@ def read_scans(
 
     new_by_share = rng.random(n) < new_lesion_share
     with_new = new_by_share | (latent.klass == "CR")
-    t_new = np.maximum(latent.t_prog - 0.5 * interval_days, 0.25 * interval_days)
+    t_new = np.where(
+        latent.klass == "PD",
+        0.5 * interval_days,
+        np.maximum(latent.t_prog - 0.5 * interval_days, 0.25 * interval_days),
+    )
     new_lesion = with_new[:, None] & (day >= t_new[:, None])
 
     sums = np.nansum(target_mm, axis=2)
@@ -172,7 +176,9 @@ def read_scans(
     for j in range(n_scans):
         now = possible[:, j] & ~stopped
         s = sums[:, j]
-        target_pd = (s >= PD_RELATIVE * nadir) & (s - nadir >= PD_ABSOLUTE_MM)
+        # all targets gone (nodes < 10 mm) is a target CR even if normal nodes grew, as the
+        # RECIST engine reads it
+        target_pd = (s >= PD_RELATIVE * nadir) & (s - nadir >= PD_ABSOLUTE_MM) & ~all_gone[:, j]
         is_pd = target_pd | new_lesion[:, j]
         nt_absent = nontarget_absent[:, j] | ~has_nontarget
         is_cr = all_gone[:, j] & nt_absent
