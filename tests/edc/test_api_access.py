@@ -47,6 +47,9 @@ ENDPOINTS = {
     "list adverse events": ("read", "GET", "/api/subjects/{sid}/adverse-events", None),
     "list queries": ("read", "GET", "/api/subjects/{sid}/queries", None),
     "list signatures": ("read", "GET", "/api/subjects/{sid}/signatures", None),
+    "read eligibility": ("read", "GET", "/api/subjects/{sid}/eligibility", None),
+    "read audit trail": ("read", "GET", "/api/subjects/{sid}/audit", None),
+    "list tumour assessments": ("read", "GET", "/api/subjects/{sid}/tumour-assessments", None),
     "screen subject": (
         "enter",
         "POST",

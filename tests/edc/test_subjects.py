@@ -109,3 +109,16 @@ def test_enrollment_before_screening_is_refused(world):
             enroll_subject(
                 s, inv, subject.id, EnrollIn(enrollment_date=dt.date(2024, 1, 1), version=subject.version)
             )
+
+
+def test_eligibility_and_audit_trail_over_http(api, world):
+    with world.session() as s:
+        subject = _screen(s, world.user(s, "coord_a"), ecog=2)
+        s.commit()
+    result = api("mon_a", "GET", f"/api/subjects/{subject.id}/eligibility").json()
+    assert result["eligible"] is False
+    assert [c["id"] for c in result["criteria"] if c["blocks"]] == ["IN04"]
+    trail = api("mon_a", "GET", f"/api/subjects/{subject.id}/audit").json()
+    assert [(e["action"], e["table_name"], e["username"]) for e in trail] == [
+        ("insert", "subject", "coord_a")
+    ]

@@ -59,7 +59,14 @@ from oncotrial.edc._models import (
 )
 from oncotrial.edc._queries import answer_query, close_query, list_queries, open_query
 from oncotrial.edc._signoff import freeze_subject, lock_database, sign_casebook, signatures, unlock_database
-from oncotrial.edc._subjects import enroll_subject, list_subjects, screen_subject, update_screening
+from oncotrial.edc._subjects import (
+    audit_trail,
+    eligibility,
+    enroll_subject,
+    list_subjects,
+    screen_subject,
+    update_screening,
+)
 from oncotrial.edc._trial import get_trial, setup_trial, trial_protocol
 from oncotrial.edc._tumour import list_assessments, record_assessment, tu_tr_frames
 
@@ -95,6 +102,7 @@ __all__ = [
     "TumourAssessment",
     "User",
     "answer_query",
+    "audit_trail",
     "authenticate",
     "can",
     "check_dose",
@@ -104,6 +112,7 @@ __all__ = [
     "create_user",
     "delete_dose",
     "delete_record",
+    "eligibility",
     "enroll_subject",
     "freeze_subject",
     "get_record",

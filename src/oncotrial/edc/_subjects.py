@@ -7,13 +7,20 @@ from sqlalchemy.orm import Session
 
 from oncotrial.edc import _writer
 from oncotrial.edc._access import Action, get_site, get_subject, visible_subjects
-from oncotrial.edc._models import Site, Subject, SubjectStatus, User
+from oncotrial.edc._models import AuditEntry, Site, Subject, SubjectStatus, User
 from oncotrial.edc._trial import trial_protocol
 from oncotrial.edc.forms import EnrollIn, ScreeningIn
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 from oncotrial.protocol import EligibilityResult, evaluate_eligibility
 
-__all__ = ["enroll_subject", "list_subjects", "screen_subject", "update_screening"]
+__all__ = [
+    "audit_trail",
+    "eligibility",
+    "enroll_subject",
+    "list_subjects",
+    "screen_subject",
+    "update_screening",
+]
 
 
 def _next_number(session: Session, site: Site, column: str) -> int:
@@ -143,3 +150,16 @@ def enroll_subject(session: Session, actor: User, subject_id: int, form: EnrollI
 def list_subjects(session: Session, actor: User) -> list[Subject]:
     """The subjects the actor may see, in order of screening."""
     return list(session.execute(visible_subjects(actor)).scalars())
+
+
+def eligibility(session: Session, actor: User, subject_id: int) -> EligibilityResult:
+    """Each criterion's outcome for the subject's stored screening values."""
+    subject = get_subject(session, actor, subject_id)
+    return _evaluate(session, subject.screening_values)
+
+
+def audit_trail(session: Session, actor: User, subject_id: int) -> list[AuditEntry]:
+    """Every audit entry about one subject, oldest first (through the site filter)."""
+    subject = get_subject(session, actor, subject_id)
+    stmt = select(AuditEntry).where(AuditEntry.subject_id == subject.id).order_by(AuditEntry.seq)
+    return list(session.execute(stmt).scalars())

@@ -206,6 +206,18 @@ def enroll(subject_id: int, body: EnrollIn, session: DbSession, user: CurrentUse
     return serialize(_subjects.enroll_subject(session, user, subject_id, body))
 
 
+@router.get("/subjects/{subject_id}/eligibility", tags=["subjects"])
+def read_eligibility(subject_id: int, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """Each inclusion and exclusion criterion's outcome, with the values it read."""
+    return _subjects.eligibility(session, user, subject_id).to_dict()
+
+
+@router.get("/subjects/{subject_id}/audit", tags=["data management"])
+def read_audit_trail(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """The subject's audit trail: who changed what, when, from what to what, and why."""
+    return [serialize(e) for e in _subjects.audit_trail(session, user, subject_id)]
+
+
 @router.post("/subjects/{subject_id}/freeze", tags=["data management"])
 def freeze(subject_id: int, body: FreezeIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     subject = _signoff.freeze_subject(
