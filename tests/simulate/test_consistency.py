@@ -8,8 +8,8 @@ ADaM -> statistics). Tolerances follow from the sample size:
   confirmations that missed scans and noise cost (measured in test_patient_level);
 - medians: PFS is read at scans every 6 weeks, so the Kaplan-Meier median moves in steps
   of one imaging interval; allowed: half an interval (0.69 months) plus 3 SE of a median
-  of 300 (PFS: 1 / (2 f(m) sqrt(n)) = 0.23 months for the Weibull used; OS, with about a
-  third censored at the cut-off: about 0.6 months).
+  of 300 (PFS: 1 / (2 f(m) sqrt(n)) = 0.27 months, f(m) = shape / (4 median) for the
+  log-logistic used; OS, with about a third censored at the cut-off: about 0.6 months).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_response_rates_match_the_scenario(analysed: list[dict]):
 def test_medians_match_the_scenario(analysed: list[dict], protocol: Protocol):
     s = Scenario()
     half_interval = protocol.schedule.imaging_interval.days / 2 / protocol.analysis.days_per_month
-    for code, truth, se in (("PFS", s.median_pfs_months, 0.23), ("OS", s.median_os_months, 0.6)):
+    for code, truth, se in (("PFS", s.median_pfs_months, 0.27), ("OS", s.median_os_months, 0.6)):
         for r in analysed:
             estimate = r["time_to_event"][code]["median"]["estimate"]
             assert estimate is not None
