@@ -234,3 +234,95 @@ def test_assessment_over_http_computes_the_response(api, world):
     assert response.status_code == 201, response.text
     assert response.json()["computed_response"] == "CR"
     assert api("mon_b", "GET", f"/api/subjects/{sid}/tumour-assessments").status_code == 404
+
+
+def test_correcting_a_measurement_recomputes_the_response_and_queries_the_new_mismatch(ctx):
+    from sqlalchemy import select
+
+    from oncotrial.edc import AuditEntry, LesionMeasurement
+    from oncotrial.edc._tumour import update_measurement
+
+    s, inv, subject = ctx
+    record_assessment(s, inv, subject.id, visit(1, dt.date(2024, 1, 8), BASELINE))
+    week6 = record_assessment(
+        s,
+        inv,
+        subject.id,
+        visit(
+            2,
+            dt.date(2024, 2, 21),
+            [target("T01", 25), target("T02", 15, "LYMPH NODE"), non_target("NT01")],
+            "PR",
+        ),
+    )
+    assert week6.computed_response == "PR" and list_queries(s, inv, subject.id) == []
+    t01 = s.scalars(select(LesionMeasurement).where(LesionMeasurement.assessment_id == week6.id)).first()
+    # 25 -> 38 mm: sum 53 of 60 (-12%), now SD; the investigator's PR no longer matches
+    update_measurement(
+        s, inv, t01.id, diameter_mm=38, state=None, not_done=False, expected_version=1, reason="misread scan"
+    )
+    assert week6.computed_response == "SD"
+    [query] = list_queries(s, inv, subject.id)
+    assert (query.code, query.record_id) == ("recist_mismatch", week6.id)
+    reasons = s.scalars(
+        select(AuditEntry.reason).where(
+            AuditEntry.table_name == "tumour_assessment", AuditEntry.field == "computed_response"
+        )
+    ).all()
+    assert reasons == ["RECIST 1.1 response recomputed after a correction"]
+
+
+def test_baseline_target_cannot_be_corrected_below_measurable_size(ctx):
+    from sqlalchemy import select
+
+    from oncotrial.edc import LesionMeasurement
+    from oncotrial.edc._tumour import update_measurement
+
+    s, inv, subject = ctx
+    base = record_assessment(s, inv, subject.id, visit(1, dt.date(2024, 1, 8), BASELINE))
+    t01 = s.scalars(select(LesionMeasurement).where(LesionMeasurement.assessment_id == base.id)).first()
+    assert _problems(
+        lambda: update_measurement(
+            s, inv, t01.id, diameter_mm=9, state=None, not_done=False, expected_version=1, reason="r"
+        )
+    ) == [
+        (
+            ("diameter_mm",),
+            "not_measurable",
+            "a baseline target lesion must measure at least 10 mm (RECIST 1.1 §3.1.1)",
+        )
+    ]
+
+
+def test_correcting_the_investigator_response_over_http(api, world):
+    with world.session() as s:
+        inv = world.user(s, "inv_a")
+        sid = enrolled_subject(s, inv).id
+        record_assessment(s, inv, sid, visit(1, dt.date(2024, 1, 8), BASELINE))
+        week6 = record_assessment(
+            s,
+            inv,
+            sid,
+            visit(
+                2,
+                dt.date(2024, 2, 21),
+                [target("T01", 38), target("T02", 17, "LYMPH NODE"), non_target("NT01")],
+                "PR",
+            ),
+        )
+        s.commit()
+    fixed = api(
+        "inv_a",
+        "PATCH",
+        f"/api/tumour-assessments/{week6.id}",
+        json={"version": week6.version, "reason": "typo", "investigator_response": "SD"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["investigator_response"] == fixed.json()["computed_response"] == "SD"
+    stale = api(
+        "inv_a",
+        "PATCH",
+        f"/api/tumour-assessments/{week6.id}",
+        json={"version": week6.version, "reason": "x", "investigator_response": "PR"},
+    )
+    assert stale.status_code == 409

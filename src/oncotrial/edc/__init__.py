@@ -68,7 +68,14 @@ from oncotrial.edc._subjects import (
     update_screening,
 )
 from oncotrial.edc._trial import get_trial, setup_trial, trial_protocol
-from oncotrial.edc._tumour import list_assessments, record_assessment, tu_tr_frames
+from oncotrial.edc._tumour import (
+    list_assessments,
+    recompute_responses,
+    record_assessment,
+    tu_tr_frames,
+    update_investigator_response,
+    update_measurement,
+)
 
 __all__ = [
     "FORMS",
@@ -132,6 +139,7 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "open_query",
+    "recompute_responses",
     "record_assessment",
     "record_dose",
     "require",
@@ -146,6 +154,8 @@ __all__ = [
     "unit_of_work",
     "unlock_database",
     "update_dose",
+    "update_investigator_response",
+    "update_measurement",
     "update_record",
     "update_screening",
     "user_for_token",

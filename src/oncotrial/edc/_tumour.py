@@ -20,11 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_subject
+from oncotrial.edc._access import Action, get_record, get_subject
 from oncotrial.edc._models import (
     Dose,
     Lesion,
     LesionMeasurement,
+    Query,
+    QueryStatus,
     Subject,
     SubjectStatus,
     TumourAssessment,
@@ -43,7 +45,15 @@ from oncotrial.recist._criteria import (
     NODAL_LOCATION,
 )
 
-__all__ = ["MeasurementRow", "list_assessments", "record_assessment", "tu_tr_frames"]
+__all__ = [
+    "MeasurementRow",
+    "list_assessments",
+    "recompute_responses",
+    "record_assessment",
+    "tu_tr_frames",
+    "update_investigator_response",
+    "update_measurement",
+]
 
 #: TREVAL of what sites enter in the EDC: the investigator's own reads.
 EDC_EVALUATOR = "INVESTIGATOR"
@@ -345,18 +355,7 @@ def record_assessment(
             not_done=m.not_done,
         )
         _writer.insert(session, actor, measurement, subject=subject)
-    if form.investigator_response and computed and form.investigator_response != computed:
-        raise_check_query(
-            session,
-            actor,
-            subject,
-            assessment,
-            "investigator_response",
-            "recist_mismatch",
-            f"investigator response {form.investigator_response} differs from the RECIST 1.1 response "
-            f"computed from the lesions, {computed} ({rule}); correct the measurements or the response, "
-            "or explain",
-        )
+    _mismatch_query(session, actor, subject, assessment)
     return assessment
 
 
@@ -406,3 +405,158 @@ def list_assessments(session: Session, actor: User, subject_id: int) -> list[Tum
         .order_by(TumourAssessment.assessment_date)
     )
     return list(session.execute(stmt).scalars())
+
+
+RECOMPUTED = "RECIST 1.1 response recomputed after a correction"
+
+
+def _mismatch_query(session: Session, actor: User, subject: Subject, assessment: TumourAssessment) -> None:
+    recorded, computed = assessment.investigator_response, assessment.computed_response
+    if not recorded or not computed or recorded == computed:
+        return
+    pending = session.execute(
+        select(Query.id).where(
+            Query.record_table == "tumour_assessment",
+            Query.record_id == assessment.id,
+            Query.code == "recist_mismatch",
+            Query.status != QueryStatus.CLOSED.value,
+        )
+    ).first()
+    if pending is None:
+        raise_check_query(
+            session,
+            actor,
+            subject,
+            assessment,
+            "investigator_response",
+            "recist_mismatch",
+            f"investigator response {recorded} differs from the RECIST 1.1 response computed from the "
+            f"lesions, {computed} ({assessment.computed_rule}); correct the measurements or the response, "
+            "or explain",
+        )
+
+
+def recompute_responses(session: Session, actor: User, subject: Subject) -> list[TumourAssessment]:
+    """Recompute every stored assessment's response after a correction; audit each change and
+    open a query where the investigator's response now differs."""
+    protocol = trial_protocol(session)
+    rows = stored_rows(session, [subject.id], protocol.identity.study_id)
+    assessments = list(
+        session.execute(
+            select(TumourAssessment)
+            .where(TumourAssessment.subject_id == subject.id)
+            .order_by(TumourAssessment.assessment_date)
+        ).scalars()
+    )
+    computed: dict[int, tuple[str | None, str | None]] = {}
+    if len({r.visit_number for r in rows}) >= 2:
+        tu, tr = tu_tr_frames(rows)
+        first_dose = session.execute(
+            select(func.min(Dose.dose_date)).where(Dose.subject_id == subject.id)
+        ).scalar()
+        subjects = None
+        if first_dose is not None:
+            subjects = pd.DataFrame({"USUBJID": [rows[0].usubjid], "REFSTDT": [pd.Timestamp(first_dose)]})
+        timepoints = evaluate_timepoints(tu, tr, RecistSettings.from_protocol(protocol), subjects=subjects)
+        for tp in timepoints.itertuples(index=False):
+            computed[int(tp.VISITNUM)] = (str(tp.OVRLRESP), str(tp.RULE))
+    for a in assessments:
+        response, rule = computed.get(a.visit_number, (None, None))
+        if (a.computed_response, a.computed_rule) != (response, rule):
+            _writer.update(
+                session,
+                actor,
+                a,
+                {"computed_response": response, "computed_rule": rule},
+                subject=subject,
+                expected_version=None,
+                reason=RECOMPUTED,
+            )
+        _mismatch_query(session, actor, subject, a)
+    return assessments
+
+
+def update_measurement(
+    session: Session,
+    actor: User,
+    measurement_id: int,
+    *,
+    diameter_mm: float | None,
+    state: str | None,
+    not_done: bool,
+    expected_version: int,
+    reason: str | None,
+) -> LesionMeasurement:
+    """Correct one lesion's measurement; every response of the subject is recomputed."""
+    measurement, subject = get_record(session, actor, LesionMeasurement, measurement_id, Action.ENTER_DATA)
+    lesion = session.get(Lesion, measurement.lesion_id)
+    if lesion.category == "TARGET" and not not_done and diameter_mm is None:
+        raise ValidationFailed(
+            [Problem(("diameter_mm",), "a target lesion needs diameter_mm (or not_done)", "required", None)]
+        )
+    if lesion.category != "TARGET" and not not_done and state is None:
+        raise ValidationFailed(
+            [
+                Problem(
+                    ("state",),
+                    f"a {lesion.category.lower()} lesion needs a state (or not_done)",
+                    "required",
+                    None,
+                )
+            ]
+        )
+    first = session.execute(
+        select(TumourAssessment.id)
+        .where(TumourAssessment.subject_id == subject.id)
+        .order_by(TumourAssessment.assessment_date)
+        .limit(1)
+    ).scalar()
+    if measurement.assessment_id == first and lesion.category == "TARGET":
+        nodal = lesion.location == NODAL_LOCATION
+        minimum = MIN_NODAL_TARGET_MM if nodal else MIN_NON_NODAL_TARGET_MM
+        if not_done or diameter_mm is None or diameter_mm < minimum:
+            raise ValidationFailed(
+                [
+                    Problem(
+                        ("diameter_mm",),
+                        f"a baseline target lesion must measure at least {minimum:g} mm (RECIST 1.1 §3.1.1)",
+                        "not_measurable",
+                        diameter_mm,
+                    )
+                ]
+            )
+    _writer.update(
+        session,
+        actor,
+        measurement,
+        {"diameter_mm": diameter_mm, "state": state, "not_done": not_done},
+        subject=subject,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    recompute_responses(session, actor, subject)
+    return measurement
+
+
+def update_investigator_response(
+    session: Session,
+    actor: User,
+    assessment_id: int,
+    response: str | None,
+    *,
+    expected_version: int,
+    reason: str | None,
+) -> TumourAssessment:
+    """Correct the investigator's recorded response; a remaining mismatch is queried."""
+    assessment, subject = get_record(session, actor, TumourAssessment, assessment_id, Action.ENTER_DATA)
+    _writer.update(
+        session,
+        actor,
+        assessment,
+        {"investigator_response": response},
+        subject=subject,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    _mismatch_query(session, actor, subject, assessment)
+    return assessment

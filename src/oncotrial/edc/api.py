@@ -11,7 +11,7 @@ a bearer token (``POST /api/auth/login`` issues one). Creates accept an
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -309,6 +309,54 @@ def record_assessment(
         lambda: _tumour.record_assessment(session, user, subject_id, body),
     )
     return _created(response, record, created)
+
+
+class MeasurementChange(BaseModel):
+    version: int
+    reason: str | None = None
+    diameter_mm: float | None = Field(default=None, ge=0, le=1000)
+    state: str | None = None
+    not_done: bool = False
+
+
+class ResponseChange(BaseModel):
+    version: int
+    reason: str | None = None
+    investigator_response: Literal["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"] | None
+
+
+@router.patch("/lesion-measurements/{measurement_id}", tags=["tumour assessments"])
+def correct_measurement(
+    measurement_id: int, body: MeasurementChange, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    """Correct a measurement; the subject's responses are recomputed (and queried if they now differ)."""
+    m = _tumour.update_measurement(
+        session,
+        user,
+        measurement_id,
+        diameter_mm=body.diameter_mm,
+        state=body.state,
+        not_done=body.not_done,
+        expected_version=body.version,
+        reason=body.reason,
+    )
+    return serialize(m)
+
+
+@router.patch("/tumour-assessments/{assessment_id}", tags=["tumour assessments"])
+def correct_response(
+    assessment_id: int, body: ResponseChange, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    """Correct the investigator's recorded response."""
+    a = _tumour.update_investigator_response(
+        session,
+        user,
+        assessment_id,
+        body.investigator_response,
+        expected_version=body.version,
+        reason=body.reason,
+    )
+    return serialize(a)
 
 
 # --- other forms: adverse events, therapies, end of treatment, survival, death -----------
