@@ -48,11 +48,28 @@ def _counts_by_subject(db: Any, model: Any, *where: Any) -> Counter[int]:
     return Counter(dict(rows))
 
 
+def _months_between(days: list[Any]) -> list[str]:
+    """Every calendar month from the first to the last date, as ``YYYY-MM``.
+
+    >>> import datetime as dt
+    >>> _months_between([dt.date(2024, 11, 5), dt.date(2025, 2, 1)])
+    ['2024-11', '2024-12', '2025-01', '2025-02']
+    """
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    year, month, out = first.year, first.month, []
+    while (year, month) <= (last.year, last.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def _enrollment(subjects: list[Any]) -> dict[str, Any]:
     """Cumulative enrolled subjects per site at the end of each calendar month."""
     enrolled = [s for s in subjects if s.status == SubjectStatus.ENROLLED.value and s.enrollment_date]
     sites = sorted({s.site.code for s in enrolled})
-    months = sorted({s.enrollment_date.strftime("%Y-%m") for s in enrolled})
+    months = _months_between([s.enrollment_date for s in enrolled])
     per = defaultdict(Counter)
     for s in enrolled:
         per[s.enrollment_date.strftime("%Y-%m")][s.site.code] += 1
