@@ -27,7 +27,6 @@ __all__ = [
     "BLANK_NEW_ROWS",
     "BLANK_ROWS_AT_BASELINE",
     "assessment_payload",
-    "available",
     "form_rows",
     "row_problems",
     "timeline_items",
@@ -38,11 +37,6 @@ BLANK_ROWS_AT_BASELINE = 6
 BLANK_NEW_ROWS = 2
 
 RESPONSE_BADGE = {"CR": "ok", "PR": "ok", "SD": "", "NON-CR/NON-PD": "", "PD": "bad", "NE": "warn"}
-
-
-def available() -> bool:
-    """The EDC records tumour assessments (its service exists)."""
-    return True
 
 
 def categories() -> list[str]:

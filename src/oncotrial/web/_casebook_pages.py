@@ -211,7 +211,6 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
         can_sign=can(user, Action.SIGN),
         sign_meaning=extra.pop("sign_meaning", SIGN_MEANING),
         sign_problems=extra.pop("sign_problems", []),
-        assessments_available=_assessments.available(),
         **extra,
     )
 
