@@ -185,9 +185,9 @@ def _phase(args: argparse.Namespace) -> None:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     tp, best = run()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     stop.set()
     thread.join()
     peak[0] = max(peak[0], _rss())
@@ -197,7 +197,15 @@ def _phase(args: argparse.Namespace) -> None:
     best = best[best["USUBJID"].isin(first)][["USUBJID", "BOR", "CBOR"]]
     sizes = (len(subjects), len(tu), len(tr), tr.groupby(["USUBJID", "VISITNUM"], sort=False).ngroups)
     pd.to_pickle(
-        {"time": elapsed, "peak": peak[0], "start": start_rss, "tp": tp, "best": best, "sizes": sizes},
+        {
+            "time": elapsed,
+            "cpu": cpu,
+            "peak": peak[0],
+            "start": start_rss,
+            "tp": tp,
+            "best": best,
+            "sizes": sizes,
+        },
         args.out,
     )
 
@@ -253,22 +261,25 @@ def main() -> None:
     vb, ob = v["best"].set_index("USUBJID"), o["best"].set_index("USUBJID")
     ob = ob.loc[vb.index]
     bor_diff = int((vb["BOR"] != ob["BOR"]).sum() + (vb["CBOR"] != ob["CBOR"]).sum())
-    scaled = o["time"] * n / m
+    scaled, scaled_cpu = o["time"] * n / m, o["cpu"] * n / m
     mb = 1024 * 1024
     label = "measured" if m == n else "scaled linearly"
     print()
     print(
-        f"| implementation | subjects run | time (s) | time for {n:,} (s) | peak RSS (MB) | RSS before run (MB) | ratio |"
+        f"| implementation | subjects run | wall (s) | CPU (s) | wall for {n:,} (s) | CPU for {n:,} (s) | "
+        "peak RSS (MB) | RSS before run (MB) | ratio wall | ratio CPU |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| vectorized (oncotrial.recist) | {n:,} | {v['time']:.2f} | {v['time']:.2f} | {v['peak'] / mb:,.0f} | "
-        f"{v['start'] / mb:,.0f} | 1.0 |"
+        f"| vectorized (oncotrial.recist) | {n:,} | {v['time']:.2f} | {v['cpu']:.2f} | {v['time']:.2f} | "
+        f"{v['cpu']:.2f} | {v['peak'] / mb:,.0f} | {v['start'] / mb:,.0f} | 1.0 | 1.0 |"
     )
     print(
-        f"| per-subject loop (tests/recist/oracle.py) | {m:,} | {o['time']:.2f} | {scaled:.1f} ({label}) | "
-        f"{o['peak'] / mb:,.0f} | {o['start'] / mb:,.0f} | {scaled / v['time']:.1f}x slower |"
+        f"| per-subject loop (tests/recist/oracle.py) | {m:,} | {o['time']:.2f} | {o['cpu']:.2f} | "
+        f"{scaled:.1f} ({label}) | {scaled_cpu:.1f} | {o['peak'] / mb:,.0f} | {o['start'] / mb:,.0f} | "
+        f"{scaled / v['time']:.1f}x | {scaled_cpu / v['cpu']:.1f}x |"
     )
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print()
     print(
         f"On the first {m:,} subjects: OVRLRESP mismatches {tp_diff} of {len(vt):,} rows, BOR/CBOR mismatches {bor_diff}."
