@@ -277,3 +277,24 @@ def test_subject_list_shows_status_first_dose_and_open_queries(web_env, coord, e
     assert "<td>Enrolled</td>" in row
     assert "<td>2025-01-12</td>" in row
     assert '<span class="badge warn">1 open</span>' in row
+
+
+def test_site_b_cannot_edit_site_a_records_or_answer_its_queries(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = re.search(r'id="dose-(\d+)"', coord.get(f"/subjects/{enrolled}").text).group(1)
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        post(
+            monitor, "/queries", {"record_table": "dose", "record_id": dose_id, "field": "dose", "text": "?"}
+        )
+    qid = re.search(r'id="query-(\d+)"', coord.get("/queries").text).group(1)
+    with TestClient(web_env.app) as other:
+        sign_in(other, "coord_b")
+        assert other.get(f"/doses/{dose_id}/edit").status_code == 404
+        data = {"drug_code": "PD1", "cycle": "1", "dose_date": "2025-01-13", "dose": "200", "unit": "mg"}
+        changed = post(other, f"/doses/{dose_id}/edit", {**data, "version": "1", "reason": "x"})
+        assert changed.status_code == 404
+        answered = post(other, f"/queries/{qid}/answer", {"answer": "not mine", "version": "1"})
+        assert answered.status_code == 404
+        assert f'id="query-{qid}"' not in other.get("/queries").text
+    assert "2025-01-12" in coord.get(f"/subjects/{enrolled}").text  # nothing changed
