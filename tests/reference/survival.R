@@ -21,6 +21,12 @@ heavy_group <- rep(0:1, 30)
 
 lung2 <- lung[!is.na(lung$status), ]
 
+# Continuous times, all distinct (drawn after the sets above so they stay as they were).
+distinct_time <- round(rexp(80, 1 / 10), 4)
+while (anyDuplicated(distinct_time)) distinct_time <- round(rexp(80, 1 / 10), 4)
+distinct_event <- rbinom(80, 1, 0.7)
+distinct_group <- rbinom(80, 1, 0.5)
+
 datasets <- list(
   # Leukaemia remission (survival::aml): small, ties, two arms.
   aml = list(time = aml$time, event = aml$status,
@@ -45,6 +51,8 @@ datasets <- list(
   # The last time is an event: the curve drops to zero.
   event_at_last = list(time = c(2, 3, 3, 5, 8, 9, 11), event = c(1, 0, 1, 1, 0, 1, 1),
                        group = c(0, 0, 1, 1, 0, 1, 1)),
+  # Non-integer times, no ties.
+  distinct = list(time = distinct_time, event = distinct_event, group = distinct_group),
   # Tied event and censoring at the same time, censoring before the first event.
   censor_first = list(time = c(1, 2, 2, 3, 4, 5, 5, 6), event = c(0, 1, 1, 0, 1, 0, 1, 1))
 )

@@ -28,6 +28,7 @@ DATASETS = [
     "single_censored",
     "event_at_last",
     "censor_first",
+    "distinct",
 ]
 
 
@@ -87,6 +88,27 @@ def test_at_matches_r_summary_with_extend(survival_reference, name):
             assert got.n_risk == ref["at_n_risk"][i], where
             for col in ("survival", "std_err", "lower", "upper"):
                 assert _same(getattr(got, col), ref[f"at_{col}"][i]), (where, col, got)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_fractional_times_take_the_sorting_path_and_still_match_r(survival_reference, name):
+    # Shifting every time by 0.5 leaves the curve unchanged and moves each quantile by
+    # 0.5; whole-number data are otherwise tabulated by counting, so this runs R's
+    # datasets through the sorting path too.
+    data = survival_reference["datasets"][name]
+    for ref in data["km"]:
+        km = kaplan_meier(
+            np.add(data["time"], 0.5), data["event"], conf_type=ref["conf_type"], level=ref["level"]
+        )
+        for col in ("n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"):
+            _assert_array(f"{name}+0.5.{col}", getattr(km, col), ref[col])
+        for i, p in enumerate(ref["quantile_p"]):
+            for got, want in zip(
+                km.quantile(p),
+                (ref["quantile"][i], ref["quantile_lower"][i], ref["quantile_upper"][i]),
+                strict=True,
+            ):
+                assert _same(got, None if want is None else want + 0.5), (name, p, got, want)
 
 
 def test_flat_stretch_at_the_median_gives_its_midpoint():

@@ -37,8 +37,18 @@ def test_all_events_or_all_censored_on_the_sorting_path():
         assert (tab.n_event + tab.n_censor).tolist() == [1, 2, 1, 1]
 
 
-def test_wide_integer_range_uses_the_sorting_path_and_agrees():
+def test_wide_integer_range_takes_the_sorting_path_and_agrees():
     time = np.array([0.0, 5e9, 5e9, 1e10])
     tab = tabulate(time, np.array([True, False, True, True]))
     assert tab.time.tolist() == [0.0, 5e9, 1e10]
     assert tab.n_risk.tolist() == [4, 3, 1]
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.int32, np.int64, np.uint64, np.float64])
+@pytest.mark.parametrize("shift", [0.0, 0.5])
+def test_any_zero_one_event_dtype_gives_the_same_counts(dtype, shift):
+    time = np.array([3.0, 1.0, 2.0, 2.0, 5.0, 1.0]) + shift
+    event = np.array([1, 0, 1, 1, 0, 1]).astype(dtype)
+    tab = tabulate(*check_survival_data(time, event))
+    assert tab.n_event.tolist() == [1, 2, 1, 0]
+    assert tab.n_censor.tolist() == [1, 0, 0, 1]

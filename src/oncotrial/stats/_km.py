@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import operator
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from oncotrial.stats._checks import check_choice, check_probability
 from oncotrial.stats._quantile import find_quantile
@@ -59,32 +61,36 @@ def _bands(
     surv: np.ndarray, se_log: np.ndarray, conf_type: str, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits as R's ``survfit`` computes them (NaN where R gives NA)."""
-    z = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
+    # Wichura's AS241, the algorithm of R's qnorm (and cheaper to call than scipy's).
+    z = NormalDist().inv_cdf(1.0 - (1.0 - level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
             half = se_log * surv
             half *= z
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
+        log_s = np.log(surv)  # 0 where survival is 1, -inf where it is 0
+        # Survival is non-increasing: its leading 1s and trailing 0s are found by bisection.
+        n_ones = bisect.bisect_right(surv, -1.0, key=operator.neg)
+        first_zero = bisect.bisect_left(surv, 0.0, key=operator.neg)
         if conf_type == "log":
-            log_s = np.log(np.where(surv == 0, np.nan, surv))
             shift = z * se_log
-            upper = np.exp(log_s + shift)
+            upper = np.add(log_s, shift)  # -inf + inf = NaN where survival is 0, as R's NA
+            np.exp(upper, out=upper)
             np.minimum(upper, 1.0, out=upper)
-            np.subtract(log_s, shift, out=log_s)
-            return np.exp(log_s, out=log_s), upper
-        log_s = np.log(np.where((surv == 0) | (surv == 1), np.nan, surv))
-        shift = z * se_log
-        shift /= log_s
-        np.negative(log_s, out=log_s)
-        loglog = np.log(log_s, out=log_s)
-        lower = loglog - shift
-        np.exp(lower, out=lower)
-        np.negative(lower, out=lower)
-        np.exp(lower, out=lower)
-        upper = np.add(loglog, shift, out=shift)
-        np.exp(upper, out=upper)
-        np.negative(upper, out=upper)
-        np.exp(upper, out=upper)
+            lower = np.subtract(log_s, shift, out=log_s)
+            np.exp(lower, out=lower)
+            lower[first_zero:] = np.nan
+            return lower, upper
+        # R writes exp(-exp(log(-log S) -/+ shift)), shift = z se / log S; that is
+        # S ** exp(-/+ shift): one power instead of two exponentials and two logs.
+        w = np.multiply(se_log, z)
+        w /= log_s  # NaN where S is 1 (0 / 0) or 0 (inf / -inf)
+        np.exp(w, out=w)
+        upper = np.power(surv, w)
+        np.reciprocal(w, out=w)
+        lower = np.power(surv, w, out=w)
+        lower[:n_ones] = np.nan  # 1 ** NaN is 1; R gives NA there
+        upper[:n_ones] = np.nan
         return lower, upper
 
 
@@ -133,7 +139,7 @@ class KaplanMeier:
         """
         p = check_probability("p", p)
         return (
-            find_quantile(self.time, self.survival, p),
+            find_quantile(self.time, self.survival, p, monotone=True),
             find_quantile(self.time, self.lower, p),
             find_quantile(self.time, self.upper, p),
         )
@@ -244,16 +250,17 @@ def kaplan_meier(
     level = check_probability("level", level)
     t, e = check_survival_data(time, event)
     tab = tabulate(t, e)
-    d = tab.n_event.astype(np.float64)
+    d = tab.n_event  # integers: numpy promotes in the mixed operations below
     r = tab.n_risk.astype(np.float64)
-    # In-place steps: at 10^5+ distinct times each avoided temporary is measurable.
-    surv = np.divide(d, r)
-    np.subtract(1.0, surv, out=surv)
+    # In-place steps: at 10^5+ distinct times each avoided temporary is measurable
+    # (fresh memory costs page faults).
+    alive = r - d
+    surv = np.divide(alive, r)
     np.cumprod(surv, out=surv)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood. r >= 1 at every row and d = 0 adds 0; a time where everyone at
         # risk has the event adds infinity (and 0 * inf = NaN below), as in R.
-        se_log = np.subtract(r, d)
+        se_log = alive
         se_log *= r
         np.divide(d, se_log, out=se_log)
         np.cumsum(se_log, out=se_log)

@@ -62,7 +62,7 @@ def median_follow_up(
     (13.0, 4.0, None)
     """
     t, e = check_survival_data(time, event)
-    return kaplan_meier(t, ~e, conf_type=conf_type, level=level).median()
+    return kaplan_meier(t, np.logical_not(e), conf_type=conf_type, level=level).median()
 
 
 @dataclass(frozen=True)

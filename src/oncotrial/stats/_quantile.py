@@ -13,6 +13,8 @@ intervals agree with R to rounding:
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 # R's default: sqrt(.Machine$double.eps)
@@ -43,49 +45,58 @@ def _general(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float | None
     return None if quant is None else float(quant)
 
 
-def find_quantile(time: np.ndarray, curve: np.ndarray, p: float, tol: float = TOLERANCE) -> float | None:
+def find_quantile(
+    time: np.ndarray, curve: np.ndarray, p: float, tol: float = TOLERANCE, *, monotone: bool = False
+) -> float | None:
     """First time at which ``curve`` (a survival curve or band, NaN allowed) is at or below ``1 - p``.
 
     ``time`` and ``curve`` are the step function's jump times and values; the
-    curve starts at 1 at time 0.
+    curve starts at 1 at time 0. ``monotone=True`` promises a non-increasing curve
+    without NaN (a Kaplan-Meier estimate) and skips the checks.
     """
-    y = 1.0 - curve
-    missing = np.isnan(y)
-    has_nan = bool(missing.any())
-    valid = np.flatnonzero(~missing) if has_nan else None
-    yv = y[valid] if has_nan else y
-    if yv.size and not np.all(yv[1:] >= yv[:-1]):
-        x_all = np.concatenate(([0.0], time))
-        y_all = np.concatenate(([0.0], y))
-        return None if np.nanmax(y_all) < p else _general(x_all, y_all, p, tol)
-    # A monotone curve (always, for the estimate; nearly always, for a band): equal
-    # values are adjacent, so the first of a run is what R's duplicated() keeps and a
-    # binary search over the valid values finds R's interpolation index directly.
-    # Positions below are in ``curve``; R's vectors also hold the point (0, 0) first.
-    top = float(yv[-1]) if yv.size else 0.0
+    n = curve.size
+    lead, end = 0, n
+    if not monotone:
+        missing = np.isnan(curve)
+        if missing.any():
+            lead = int(np.argmin(missing))
+            if missing[lead]:  # all NaN: R's y is then just its leading 0
+                return None
+            end = n - int(np.argmin(missing[::-1]))
+            if missing[lead:end].any():
+                return _general_from_curve(time, curve, p, tol)
+        seg = curve[lead:end]
+        if not np.all(seg[1:] <= seg[:-1]):
+            return _general_from_curve(time, curve, p, tol)
+    # A monotone curve with NaN at most at its ends (always so for the estimate and
+    # our bands, nearly always for a band in general): equal values are adjacent, so
+    # the first of a run is what R's duplicated() keeps, and bisection on y = 1 - curve,
+    # with the same float operations as R's, finds R's interpolation index directly.
+    # R's vectors also hold the point (time 0, y 0) in front.
+    seg = curve[lead:end]
+    m = end - lead
+    top = 1.0 - float(seg[-1])
     if top < p:
         return None
-
-    def time_of(j: int) -> float:
-        return float(time[valid[j] if has_nan else j])
-
-    x1: float | None
-    if p < tol:  # below R's interpolation range
-        x1 = None
-    else:
-        j = int(np.searchsorted(yv + tol, p, side="left"))
-        x1 = 0.0 if p <= tol else (time_of(j) if j < yv.size else None)
-    j2 = int(np.searchsorted(yv - tol, p, side="left"))
-    x2 = time_of(j2) if j2 < yv.size else None
+    x1: float | None = None
+    if p == tol:
+        x1 = 0.0
+    elif p > tol:
+        j = bisect.bisect_left(seg, p, key=lambda c: (1.0 - c) + tol)
+        x1 = float(time[lead + j]) if j < m else None
+    j2 = bisect.bisect_left(seg, p, key=lambda c: (1.0 - c) - tol)
+    x2 = float(time[lead + j2]) if j2 < m else None
     quant = None if x1 is None or x2 is None else (x1 + x2) / 2.0
-    # The last value left after duplicated(): NaN if the first NaN comes after the
-    # first occurrence of the final valid value (0 stands at R's position 0).
-    if top == 0.0:
-        first_of_last = 0
-    else:
-        k = int(np.searchsorted(yv, yv[-1], side="left"))
-        first_of_last = 1 + int(valid[k] if has_nan else k)
-    first_nan = 1 + int(np.argmax(missing)) if has_nan else -1
+    # The last value left after duplicated() (positions count R's leading point as 0):
+    # NaN if the first NaN comes after the first occurrence of the final valid value.
+    first_of_last = 0 if top == 0.0 else 1 + lead + bisect.bisect_left(seg, top, key=lambda c: 1.0 - c)
+    first_nan = 1 if lead > 0 else (1 + end if end < n else -1)
     if first_nan < first_of_last and abs(p - top) < tol:
         quant = None if x1 is None else (x1 + float(time[-1])) / 2.0
     return None if quant is None else float(quant)
+
+
+def _general_from_curve(time: np.ndarray, curve: np.ndarray, p: float, tol: float) -> float | None:
+    x = np.concatenate(([0.0], time))
+    y = np.concatenate(([0.0], 1.0 - curve))
+    return None if np.nanmax(y) < p else _general(x, y, p, tol)
