@@ -100,8 +100,8 @@ ROLE_USERS = {
 }
 
 
-@pytest.fixture
-def world(engine: Engine) -> World:
+def make_world(engine: Engine) -> World:
+    """Set up the trial, sites 101 and 102 and the users of :data:`ROLE_USERS` on ``engine``."""
     from oncotrial.edc import create_site, create_user, setup_trial
 
     with make_sessionmaker(engine)() as s:
@@ -117,6 +117,11 @@ def world(engine: Engine) -> World:
             ).id
         s.commit()
     return World(engine, users, sites)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return make_world(engine)
 
 
 ELIGIBLE: dict[str, Any] = {

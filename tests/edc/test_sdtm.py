@@ -163,3 +163,26 @@ def test_domain_export_over_http_is_for_exporters_only(api, world):
     assert ok.status_code == 200 and ok.text.splitlines()[0].startswith("STUDYID,DOMAIN,USUBJID")
     assert api("inv_a", "GET", "/api/export/sdtm/dm.csv").status_code == 403
     assert api("stat", "GET", "/api/export/sdtm/xx.csv").status_code == 404
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_extract_identical_sdtm(_pg_engine):
+    import pandas as pd
+
+    from oncotrial.edc import Base, make_engine
+
+    from .conftest import _empty, make_world
+
+    sqlite = make_engine("sqlite://")
+    Base.metadata.create_all(sqlite)
+    _empty(_pg_engine)
+    extracted = []
+    for engine in (sqlite, _pg_engine):
+        world = make_world(engine)
+        _cohort(world)
+        with world.session() as s:
+            extracted.append(extract_sdtm(s))
+    lite, pg = extracted
+    assert sorted(lite) == sorted(pg)
+    for name in lite:
+        pd.testing.assert_frame_equal(lite[name], pg[name], check_dtype=True, obj=name)
