@@ -254,7 +254,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("ONCOTRIAL_TEST_DATABASE_URL"))
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--requests", type=int, default=1500, help="API requests per client count")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (see docs/edc.md)")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     args = parser.parse_args()
     if not args.database_url:
