@@ -212,3 +212,16 @@ def test_investigator_disagreement_changes_about_that_share_of_reads(protocol: P
     share = changed[eligible].mean()
     # a few hundred non-PD reads: SE about 0.02; the CR->PR, PR->SD, SD->PR flips always change
     assert 0.12 < share < 0.28
+
+
+def test_a_protocol_no_typical_patient_can_enter_is_named(protocol: Protocol):
+    from oncotrial.errors import OncotrialError
+
+    data = protocol.model_dump(mode="json")
+    data["eligibility"]["inclusion"][0]["rule"] = "age_years >= 80"
+    strict = Protocol.model_validate(data)
+    with pytest.raises(OncotrialError) as info:
+        simulate_cohort(strict, Scenario(n_subjects=3), seed=1)
+    message = str(info.value)
+    assert message.startswith("eligibility.IN01: the scenario's typical patient fails this criterion")
+    assert "(rule: age_years >= 80)" in message

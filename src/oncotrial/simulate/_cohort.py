@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oncotrial.errors import OncotrialError
 from oncotrial.protocol import Protocol, evaluate_eligibility
 from oncotrial.recist import RecistSettings, evaluate_timepoints
 from oncotrial.simulate._latent import draw_latent
@@ -161,9 +162,13 @@ def simulate_cohort(protocol: Protocol, scenario: Scenario | None = None, *, see
             }
             values = typical_values(protocol, rng_screen, known)
             result = evaluate_eligibility(protocol, values)
-            if not result.eligible:  # a typical patient should pass; the protocol may differ
-                failing = ", ".join(r.criterion.id for r in result.failing)
-                raise AssertionError(f"typical screening values fail {failing}")
+            if not result.eligible:  # a typical patient should pass; another protocol may differ
+                raise OncotrialError(
+                    ("eligibility", result.failing[0].criterion.id),
+                    result.failing[0].explanation,
+                    "the scenario's typical patient fails this criterion, so no virtual patient "
+                    "can enrol; change the scenario (e.g. age_mean) or the criterion",
+                )
         else:
             other_age = int(np.clip(round(rng_screen.normal(scenario.age_mean, 9)), 18, 85))
             values = typical_values(
