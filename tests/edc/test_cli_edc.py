@@ -54,3 +54,67 @@ def test_user_with_unknown_role_is_refused(tmp_path):
     result = _run("user", "add", "x", "--role", "admin", "--password", "longpassword", *url)
     assert result.exit_code == 2
     assert "role: expected one of" in result.output
+
+
+def test_export_sdtm_writes_the_domains_of_enrolled_subjects(tmp_path):
+    import datetime as dt
+
+    from oncotrial.edc import enroll_subject, make_engine, make_sessionmaker, screen_subject, unit_of_work
+    from oncotrial.edc._models import User
+    from oncotrial.edc.forms import EnrollIn, ScreeningIn
+
+    from .conftest import ELIGIBLE
+
+    db = tmp_path / "edc.db"
+    url = ["--database-url", f"sqlite:///{db}"]
+    _run("db", "init", *url)
+    _run("site", "add", "101", "Site A", *url)
+    _run("user", "add", "ines", "--role", "investigator", "--site", "101", "--password", "longpassword", *url)
+    engine = make_engine(f"sqlite:///{db}")
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        inv = s.query(User).filter_by(username="ines").one()
+        form = ScreeningIn(
+            site_code="101",
+            consent_date=dt.date(2024, 1, 2),
+            screening_date=dt.date(2024, 1, 3),
+            values=ELIGIBLE,
+        )
+        subject = screen_subject(s, inv, form)
+        enroll_subject(
+            s, inv, subject.id, EnrollIn(enrollment_date=dt.date(2024, 1, 10), version=subject.version)
+        )
+    engine.dispose()
+    result = _run("export", "sdtm", "--out", str(tmp_path / "sdtm"), "--format", "csv", *url)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "sdtm").iterdir()) == ["dm.csv", "ds.csv"]
+    assert "PD1NABP-CC2-101-001" in (tmp_path / "sdtm" / "dm.csv").read_text()
+
+
+def test_serve_starts_the_api_on_the_database(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'edc.db'}"
+    assert _run("db", "init", "--database-url", url).exit_code == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "oncotrial", "serve", "--port", str(port), "--database-url", url]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, response = time.time() + 30, None
+        while time.time() < deadline and response is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/subjects", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert response is not None, "the server did not answer"
+        assert response.status_code == 401  # up, and asking for credentials
+        assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"] == "oncotrial EDC"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
