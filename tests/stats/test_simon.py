@@ -20,15 +20,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from oncotrial.errors import OncotrialError
-from oncotrial.stats import (
-    simon_decision,
-    simon_design,
-    simon_design_from_spec,
-    simon_operating_characteristics,
-)
+from oncotrial.stats import simon_design, simon_design_from_spec
 
 # (p0, p1, alpha, beta, kind, r1, n1, r, n, EN(p0), PET(p0)) -- SIMON_1989, Table 1
 SIMON_1989 = [
@@ -110,97 +104,11 @@ def test_minimax_and_optimal_share_one_admissible_list():
     assert opt.admissible[0] == mm and opt.admissible[-1] == opt
 
 
-def _brute_force(design, p):
-    """Enumerate every (x1, x2) outcome: an independent check of the closed forms."""
-    promising = stop = 0.0
-    for x1 in range(design.n1 + 1):
-        w1 = stats.binom.pmf(x1, design.n1, p)
-        if x1 <= design.r1:
-            stop += w1
-            continue
-        for x2 in range(design.n - design.n1 + 1):
-            if x1 + x2 > design.r:
-                promising += w1 * stats.binom.pmf(x2, design.n - design.n1, p)
-    return promising, stop
-
-
-@pytest.mark.parametrize("p", [0.0, 0.1, 0.2, 0.3, 0.4, 0.55, 1.0])
-def test_operating_characteristics_agree_with_enumeration(p):
-    d = simon_design(0.2, 0.4, 0.05, 0.2)
-    oc = simon_operating_characteristics(d, p)
-    promising, stop = _brute_force(d, p)
-    assert math.isclose(oc.prob_promising, promising, rel_tol=1e-12, abs_tol=1e-15)
-    assert math.isclose(oc.prob_early_stop, stop, rel_tol=1e-12, abs_tol=1e-15)
-    assert math.isclose(oc.expected_n, d.n1 + (1 - stop) * (d.n - d.n1), rel_tol=1e-12)
-
-
-def test_operating_characteristics_at_p0_and_p1_are_the_designs_alpha_and_power():
-    d = simon_design(0.1, 0.3, 0.05, 0.1)
-    assert math.isclose(simon_operating_characteristics(d, d.p0).prob_promising, d.alpha, rel_tol=1e-12)
-    assert math.isclose(simon_operating_characteristics(d, d.p1).prob_promising, d.power, rel_tol=1e-12)
-    assert math.isclose(simon_operating_characteristics(d, d.p0).expected_n, d.en0, rel_tol=1e-12)
-
-
 def test_the_bundled_protocol_design_is_built_from_its_design_section(protocol):
     d = simon_design_from_spec(protocol.design)
     assert d.kind == protocol.design.kind
     assert (d.p0, d.p1) == (protocol.design.p0, protocol.design.p1)
     assert d.alpha <= protocol.design.alpha and d.power >= 1 - protocol.design.beta
-
-
-D = simon_design(0.2, 0.4, 0.05, 0.2)  # 3/13, 12/43
-
-
-@pytest.mark.parametrize(
-    ("args", "analysis", "decision", "reason"),
-    [
-        ((3, 13), "interim", "stop for futility", "3 responses in 13 patients <= r1 = 3"),
-        ((4, 13), "interim", "continue to stage 2", "4 responses in 13 patients > r1 = 3"),
-        ((4, 9), "interim", "continue to stage 2", "4 responses in 9 patients > r1 = 3"),
-        ((2, 9), "interim", "continue stage 1", "2 responses in 9 patients; stage 1 has 4 patients to go"),
-        ((2, 11), "interim", "continue stage 1", "2 responses in 11 patients; stage 1 has 2 patients to go"),
-        ((0, 11), "interim", "stop for futility", "0 responses in 11 patients: 2 more cannot exceed r1 = 3"),
-        ((5, 13, 13, 43), "final", "promising", "13 responses in 43 patients > r = 12"),
-        ((5, 13, 12, 43), "final", "not promising", "12 responses in 43 patients <= r = 12"),
-        ((5, 13, 13, 30), "final", "promising", "13 responses in 30 patients > r = 12"),
-        ((5, 13, 8, 30), "final", "continue stage 2", "8 responses in 30 patients; 13 patients to go"),
-        ((4, 13, 5, 40), "final", "not promising", "5 responses in 40 patients: 3 more cannot exceed r = 12"),
-    ],
-)
-def test_decisions_at_interim_and_final(args, analysis, decision, reason):
-    got = simon_decision(D, *args)
-    assert (got.analysis, got.decision, got.reason) == (analysis, decision, reason)
-
-
-def test_final_after_a_futility_stop_is_refused():
-    with pytest.raises(
-        OncotrialError, match=r"^responses_total: stage 1 stopped for futility \(3 <= r1 = 3\)"
-    ):
-        simon_decision(D, 3, 13, 10, 43)
-
-
-def test_stage_one_larger_than_n1_is_refused():
-    with pytest.raises(
-        OncotrialError, match=r"^n_stage1: must not exceed the design's n1 \(13\) \(got 14\)$"
-    ):
-        simon_decision(D, 3, 14)
-
-
-def test_more_responses_than_patients_is_refused():
-    with pytest.raises(OncotrialError, match=r"^responses_stage1: must not exceed n_stage1 \(5\) \(got 6\)$"):
-        simon_decision(D, 6, 5)
-
-
-def test_total_responses_below_stage_one_is_refused():
-    with pytest.raises(
-        OncotrialError, match=r"^responses_total: must be at least responses_stage1 \(5\) \(got 4\)$"
-    ):
-        simon_decision(D, 5, 13, 4, 40)
-
-
-def test_total_needs_both_counts():
-    with pytest.raises(OncotrialError, match=r"^n_total: responses_total and n_total must be given together"):
-        simon_decision(D, 5, 13, 10)
 
 
 def test_p1_not_above_p0_is_refused():
@@ -219,6 +127,7 @@ def test_unknown_kind_is_refused():
 
 
 def test_design_repr_and_to_dict_are_readable():
+    D = simon_design(0.2, 0.4, 0.05, 0.2)
     assert repr(D).startswith("SimonDesign(optimal: r1/n1 = 3/13, r/n = 12/43, EN(p0) = 20.58")
     d = D.to_dict()
     assert d["n"] == 43 and d["admissible"][0]["kind"] == "minimax"

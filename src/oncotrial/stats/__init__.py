@@ -22,13 +22,11 @@ from oncotrial.stats._predictive import (
     predictive_probability,
     predictive_stopping_table,
 )
-from oncotrial.stats._simon import (
+from oncotrial.stats._simon import SimonDesign, simon_design, simon_design_from_spec
+from oncotrial.stats._simon_rules import (
     SimonCharacteristics,
     SimonDecision,
-    SimonDesign,
     simon_decision,
-    simon_design,
-    simon_design_from_spec,
     simon_operating_characteristics,
 )
 
