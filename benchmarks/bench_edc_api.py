@@ -231,6 +231,20 @@ def run_pgbench(db_url: str, script: str, clients: int, seconds: int, workdir: P
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "ONCOTRIAL_DATABASE_URL": db_url, "ONCOTRIAL_SECRET_KEY": secrets.token_urlsafe(32)}
     cmd = [
@@ -277,10 +291,13 @@ def main() -> None:
         jobs = dose_jobs(ids, per_subject)
         api = []
         for clients in args.clients:
+            cpu0 = cpu_seconds(server.pid)
             result = asyncio.run(run_clients(f"http://127.0.0.1:{port}", token, jobs, args.requests, clients))
+            result["server_cpu_ms_per_request"] = 1000 * (cpu_seconds(server.pid) - cpu0) / result["requests"]
             api.append(result)
             print(f"API  {clients:>3} clients: {result['rate']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                  f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors'] or 0}")  # fmt: skip
+                  f"p99 {result['p99_ms']:7.2f} ms  server CPU {result['server_cpu_ms_per_request']:.1f} ms/request  "
+                  f"errors {result['errors'] or 0}")  # fmt: skip
         server.terminate()
         server.wait(timeout=30)
         server = None
