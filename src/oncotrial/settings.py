@@ -32,7 +32,9 @@ def _default_database_url() -> str:
 class Settings(BaseSettings):
     """Database, secrets, session lifetime and the protocol file of this installation."""
 
-    model_config = SettingsConfigDict(env_prefix="ONCOTRIAL_", env_file=".env", extra="forbid")
+    # extra="ignore": a .env file is shared with other tools, whose keys must not stop oncotrial;
+    # ONCOTRIAL_TEST_* and the like are read by the test suite, not here.
+    model_config = SettingsConfigDict(env_prefix="ONCOTRIAL_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
         default_factory=_default_database_url,

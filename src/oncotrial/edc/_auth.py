@@ -6,6 +6,7 @@ user may then do is decided in :mod:`oncotrial.edc._access`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -61,9 +62,22 @@ def authenticate(session: Session, username: str, password: str) -> User:
     The same message answers an unknown name and a wrong password, so names cannot be probed.
     """
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user, password):
+    if user is None:
+        _spend_a_verification(password)  # answer as slowly as for a known user
+        raise NotAuthenticated("wrong username or password")
+    if not user.active or not verify_password(user, password):
         raise NotAuthenticated("wrong username or password")
     return user
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_a_verification(password: str) -> None:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_DUMMY_HASH[0], password)
 
 
 def _digest(token: str) -> str:
