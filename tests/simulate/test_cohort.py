@@ -158,6 +158,11 @@ def test_adverse_events_have_ctcae_grades_and_relatedness(cohort: SimulatedTrial
     assert set(ae["AEREL"]) <= {"Y", "N"}
     assert ae["AERELNST"].str.contains("albumin-bound paclitaxel: ").all()
     assert "Neutrophil count decreased" in set(ae["AEDECOD"])
+    dm = cohort.sdtm["dm"].set_index("USUBJID")
+    died = dm.loc[ae["USUBJID"], "DTHDTC"].to_numpy()
+    starts = ae["AESTDTC"].to_numpy()
+    assert all(not d or s <= d for s, d in zip(starts, died, strict=True))  # no AE after death
+    assert (starts >= dm.loc[ae["USUBJID"], "RFSTDTC"].to_numpy()).all()
     ended = ae[ae["AEENDTC"] != ""]
     assert (pd.to_datetime(ended["AEENDTC"]) >= pd.to_datetime(ended["AESTDTC"])).all()
 
@@ -225,3 +230,17 @@ def test_a_protocol_no_typical_patient_can_enter_is_named(protocol: Protocol):
     message = str(info.value)
     assert message.startswith("eligibility.IN01: the scenario's typical patient fails this criterion")
     assert "(rule: age_years >= 80)" in message
+
+
+def test_cohort_grade34_related_ae_rates_are_the_scenarios(protocol: Protocol):
+    # 1,500 patients: binomial SE 0.013 (TRAE, 44%) and 0.011 (neutropenia, 22%); 4 SE allowed.
+    # Early deaths and withdrawals cut a few courses short, so the rates may sit slightly low.
+    s = Scenario(n_subjects=1500)
+    ae = simulate_cohort(protocol, s, seed=17).sdtm["ae"]
+    severe = ae[(ae["AETOXGR"].astype(int) >= 3) & (ae["AEREL"] == "Y")]
+    trae = severe["USUBJID"].nunique() / s.n_subjects
+    neutropenia = (
+        severe.loc[severe["AEDECOD"] == "Neutrophil count decreased", "USUBJID"].nunique() / s.n_subjects
+    )
+    assert abs(trae - s.grade34_trae) <= 4 * 0.013
+    assert abs(neutropenia - s.grade34_neutropenia) <= 4 * 0.011

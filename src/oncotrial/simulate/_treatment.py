@@ -170,6 +170,7 @@ def simulate_course(
     reason: str | None = None
     end_day: int | None = None
     delay_next = 0
+    placed: set[int] = set()
     while True:
         cycle += 1
         if cycle > 1:
@@ -213,12 +214,13 @@ def simulate_course(
         # adverse events starting in this cycle, and what they change next cycle
         delay_next = 0
         stopped_for_toxicity = False
-        for onset_cycle, spec, grade in events:
+        for index, (onset_cycle, spec, grade) in enumerate(events):
             if onset_cycle != cycle:
                 continue
-            start = day + int(rng.integers(3, 15))
-            if start >= min(stop_day, cutoff_day):
+            start = _onset(rng, day, min(stop_day, cutoff_day))
+            if start is None:
                 continue
+            placed.add(index)
             length = int(rng.integers(5, 22)) if grade >= 3 else int(rng.integers(3, 31))
             end = None if spec.lasting or start + length > cutoff_day else start + length
             related = {d.code: _related(spec, d) and d.code in first_day for d in drugs}
@@ -250,5 +252,26 @@ def simulate_course(
             if end_day == stop_day and stop_reason != "TOXICITY":
                 reason = stop_reason
             break
+    # an AE drawn for a cycle that was not reached (a delay, an earlier stop) starts after
+    # the last dose instead, so that the scenario's incidences hold
+    last = course.last_dose_day
+    limit = min(stop_day, cutoff_day, stop_day if end_day is None else end_day + 30)
+    for index, (_cycle, spec, grade) in enumerate(events):
+        if index in placed:
+            continue
+        start = _onset(rng, last, limit)
+        if start is None:
+            continue
+        length = int(rng.integers(5, 22)) if grade >= 3 else int(rng.integers(3, 31))
+        end = None if spec.lasting or start + length > cutoff_day else start + length
+        related = {d.code: _related(spec, d) and d.code in first_day for d in drugs}
+        course.adverse_events.append(AdverseEvent(spec, grade, start, end, related))
+    course.adverse_events.sort(key=lambda ae: ae.start_day)
     course.end_day, course.end_reason = end_day, reason
     return course
+
+
+def _onset(rng: np.random.Generator, day: int, limit: int) -> int | None:
+    """An AE onset 3-14 days after a dose, moved before ``limit`` (stop or cut-off) if need be."""
+    start = min(day + int(rng.integers(3, 15)), limit - 1)
+    return start if start >= day else None
