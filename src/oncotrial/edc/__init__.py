@@ -19,7 +19,7 @@ from oncotrial.edc._access import (
     require,
     visible_subjects,
 )
-from oncotrial.edc._admin import create_site, create_user, set_password
+from oncotrial.edc._admin import change_own_password, create_site, create_user, set_password
 from oncotrial.edc._audit import ChainBreak, ChainReport, verify_chain
 from oncotrial.edc._auth import (
     authenticate,
@@ -112,6 +112,7 @@ __all__ = [
     "audit_trail",
     "authenticate",
     "can",
+    "change_own_password",
     "check_dose",
     "close_query",
     "create_record",

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from oncotrial.edc import _writer
 from oncotrial.edc._access import Action, require
-from oncotrial.edc._auth import hash_password
+from oncotrial.edc._auth import hash_password, verify_password
 from oncotrial.edc._errors import Conflict, NotFound
 from oncotrial.edc._models import Role, Site, User
-from oncotrial.errors import OncotrialError
+from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 
-__all__ = ["MIN_PASSWORD_LENGTH", "create_site", "create_user", "set_password"]
+__all__ = ["MIN_PASSWORD_LENGTH", "change_own_password", "create_site", "create_user", "set_password"]
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -95,5 +95,28 @@ def set_password(session: Session, actor: User | None, user: User, password: str
         subject=None,
         expected_version=None,
         reason=reason,
+        check=False,
+    )
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> User:
+    """A user changes their own password, re-entering the current one (audited, hash masked)."""
+    problems = []
+    if not verify_password(user, current):
+        problems.append(Problem(("current_password",), "is not your current password", "bad_password"))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            Problem(("new_password",), f"must be at least {MIN_PASSWORD_LENGTH} characters", "too_short")
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    return _writer.update(
+        session,
+        user,
+        user,
+        {"password_hash": hash_password(new)},
+        subject=None,
+        expected_version=None,
+        reason="password changed by its user",
         check=False,
     )
