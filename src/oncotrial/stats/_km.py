@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import operator
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
@@ -13,7 +14,7 @@ from numpy.typing import ArrayLike
 
 from oncotrial.stats._checks import check_choice, check_probability
 from oncotrial.stats._quantile import find_quantile
-from oncotrial.stats._survival_data import check_survival_data, tabulate
+from oncotrial.stats._survival_data import Tabulated, check_survival_data, tabulate
 
 __all__ = ["CONF_TYPES", "KaplanMeier", "SurvivalAt", "kaplan_meier"]
 
@@ -58,9 +59,12 @@ class SurvivalAt:
 
 
 def _bands(
-    surv: np.ndarray, se_log: np.ndarray, conf_type: str, level: float
+    surv: np.ndarray, se_log: np.ndarray, conf_type: str, level: float, scratch: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise limits as R's ``survfit`` computes them (NaN where R gives NA)."""
+    """Pointwise limits as R's ``survfit`` computes them (NaN where R gives NA).
+
+    ``scratch``, an array of the same shape no longer needed, is reused for log S.
+    """
     # Wichura's AS241, the algorithm of R's qnorm (and cheaper to call than scipy's).
     z = NormalDist().inv_cdf(1.0 - (1.0 - level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -68,7 +72,7 @@ def _bands(
             half = se_log * surv
             half *= z
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
-        log_s = np.log(surv)  # 0 where survival is 1, -inf where it is 0
+        log_s = np.log(surv, out=scratch)  # 0 where survival is 1, -inf where it is 0
         # Survival is non-increasing: its leading 1s and trailing 0s are found by bisection.
         n_ones = bisect.bisect_right(surv, -1.0, key=operator.neg)
         first_zero = bisect.bisect_left(surv, 0.0, key=operator.neg)
@@ -105,15 +109,25 @@ class KaplanMeier:
 
     time: np.ndarray
     survival: np.ndarray
-    std_err: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     n_risk: np.ndarray
     n_event: np.ndarray
-    n_censor: np.ndarray
     conf_type: str
     level: float
     _se_log: np.ndarray = field(repr=False)
+
+    # Not needed for the median and its interval, so made on first use.
+    @cached_property
+    def std_err(self) -> np.ndarray:
+        """Greenwood's standard error on the survival scale (NaN where survival drops to 0)."""
+        with np.errstate(invalid="ignore"):
+            return self.survival * self._se_log
+
+    @cached_property
+    def n_censor(self) -> np.ndarray:
+        """Censorings at each time."""
+        return Tabulated(self.time, self.n_risk, self.n_event).n_censor
 
     @property
     def n(self) -> int:
@@ -265,17 +279,14 @@ def kaplan_meier(
         np.divide(d, se_log, out=se_log)
         np.cumsum(se_log, out=se_log)
         np.sqrt(se_log, out=se_log)
-        std_err = surv * se_log
-    lower, upper = _bands(surv, se_log, conf_type, level)
+    lower, upper = _bands(surv, se_log, conf_type, level, scratch=r)  # r is not needed any more
     return KaplanMeier(
         time=tab.time,
         survival=surv,
-        std_err=std_err,
         lower=lower,
         upper=upper,
         n_risk=tab.n_risk,
         n_event=tab.n_event,
-        n_censor=tab.n_censor,
         conf_type=conf_type,
         level=level,
         _se_log=se_log,

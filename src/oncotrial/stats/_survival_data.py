@@ -23,7 +23,13 @@ class Tabulated:
     time: np.ndarray
     n_risk: np.ndarray
     n_event: np.ndarray
-    n_censor: np.ndarray
+
+    @property
+    def n_censor(self) -> np.ndarray:
+        """Censorings at each time: those at risk, less the events, less those still at risk next."""
+        leaving = self.n_risk - self.n_event
+        leaving[:-1] -= self.n_risk[1:]
+        return leaving
 
 
 def check_survival_data(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -105,9 +111,9 @@ def tabulate(time: np.ndarray, event: np.ndarray) -> Tabulated:
     else:
         uniq, total, n_event = _sorted_counts(time, event)
         if total is None:  # every time distinct
-            return Tabulated(time=uniq, n_risk=np.arange(n, 0, -1), n_event=n_event, n_censor=1 - n_event)
+            return Tabulated(time=uniq, n_risk=np.arange(n, 0, -1), n_event=n_event)
     n_risk = np.empty(total.size, dtype=np.int64)
     n_risk[0] = n
     np.subtract(n, np.cumsum(total[:-1]), out=n_risk[1:])
     n_event = n_event.astype(np.int64, copy=False)
-    return Tabulated(time=uniq, n_risk=n_risk, n_event=n_event, n_censor=total - n_event)
+    return Tabulated(time=uniq, n_risk=n_risk, n_event=n_event)
