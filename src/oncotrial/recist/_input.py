@@ -31,7 +31,7 @@ def select_reader(df: pd.DataFrame, prefix: str, settings: RecistSettings) -> pd
     ev, evid, acpt = f"{prefix}EVAL", f"{prefix}EVALID", f"{prefix}ACPTFL"
     if ev not in df.columns:
         return df
-    mask = (df[ev] == settings.accepted_evaluator).to_numpy()
+    mask = df[ev].to_numpy(dtype=object) == settings.accepted_evaluator
     out = df if mask.all() else df.loc[mask]  # no copy of a large table read by one evaluator
     if out.empty and not df.empty:
         found = sorted(df[ev].dropna().astype(str).unique().tolist())

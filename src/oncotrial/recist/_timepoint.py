@@ -60,7 +60,7 @@ class Assessments:
     def __init__(self, tr: pd.DataFrame, subjects: pd.DataFrame | None) -> None:
         self.tr = tr
         self.lesion_cache: tuple | None = None
-        self._codes: dict[str, tuple[np.ndarray, dict]] = {}
+        self._codes: dict[str, np.ndarray] = {}
         self._values: np.ndarray | None = None
         subj, self.subject_ids = pd.factorize(tr["USUBJID"], sort=False)
         row_dt, row_flag = parse_dates(tr["TRDTC"], ("TR", "TRDTC"))
@@ -157,25 +157,6 @@ class Assessments:
         days = ref.to_numpy("datetime64[ns]").astype("int64") // _NS_PER_DAY
         return np.where(ref.isna().to_numpy(), nat, days)
 
-    def codes(self, column: str) -> tuple[np.ndarray, dict]:
-        """Integer codes of a TR text column (-1 where empty) and ``{text: code}``.
-
-        Factorized once and reused; only the non-empty values are hashed, which matters for
-        sparse columns such as TRSTAT.
-        """
-        if column not in self._codes:
-            c = np.full(len(self.tr), -1, dtype=np.int64)
-            lookup: dict = {}
-            if column in self.tr.columns:
-                arr = self.tr[column].to_numpy(dtype=object)
-                present = pd.notna(arr)
-                if present.any():
-                    sub, u = pd.factorize(arr if present.all() else arr[present])
-                    c[present] = sub
-                    lookup = {v: i for i, v in enumerate(u)}
-            self._codes[column] = (c, lookup)
-        return self._codes[column]
-
     def values(self) -> np.ndarray:
         """TRSTRESN as floats (computed once)."""
         if self._values is None:
@@ -183,9 +164,14 @@ class Assessments:
         return self._values
 
     def equals(self, column: str, value: str) -> np.ndarray:
-        """Rows whose ``column`` is ``value`` (compared as integer codes)."""
-        c, lookup = self.codes(column)
-        return c == lookup.get(value, -2)
+        """Rows whose ``column`` is ``value`` (cached; an absent column matches nothing)."""
+        key = f"{column}={value}"
+        if key not in self._codes:
+            if column in self.tr.columns:
+                self._codes[key] = self.tr[column].to_numpy(dtype=object) == value
+            else:
+                self._codes[key] = np.zeros(len(self.tr), dtype=bool)
+        return self._codes[key]
 
     def dates(self, aids: np.ndarray) -> np.ndarray:
         """Assessment dates as ``datetime64[ns]``."""
@@ -270,15 +256,14 @@ def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tu
     if group == "TARGET":
         # Only the target rows' measure names are needed, and a state only where there is no
         # value (a lesion recorded as MERGED).
-        tests, test_uniques = pd.factorize(tr["TRTESTCD"].to_numpy(dtype=object)[rows])
-        test_lookup = {v: i for i, v in enumerate(test_uniques)}
-        lperp_code, ldiam_code = test_lookup.get("LPERP", -2), test_lookup.get("LDIAM", -2)
+        test_text = tr["TRTESTCD"].to_numpy(dtype=object)[rows]
+        tests = np.where(test_text == "LPERP", 1, np.where(test_text == "LDIAM", 2, 0))
+        lperp_code, ldiam_code = 1, 2
         no_value = np.isnan(value)
         merged = np.zeros(len(rows), dtype=bool)
         merged[no_value] = tr["TRSTRESC"].to_numpy(dtype=object)[rows[no_value]] == "MERGED"
     else:
-        states, state_uniques = pd.factorize(tr["TRSTRESC"].to_numpy(dtype=object)[rows])
-        state_lookup = {v: i for i, v in enumerate(state_uniques)}
+        state_text = tr["TRSTRESC"].to_numpy(dtype=object)[rows]
     base = {"subj": b_subj, "lesion": b_lc, "id": ids[b_lc] if n_b else np.array([], dtype=object)}
     if group == "TARGET":
         par = parents[lc]
@@ -333,10 +318,10 @@ def _grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tu
         grid["merged"] = np.bincount(pos, weights=merged[pu], minlength=n_g) > 0
         grid["notdone"] = np.bincount(pos, weights=notdone[pu], minlength=n_g) > 0
     else:
-        table = np.full(len(state_lookup) + 1, 3, dtype=np.int8)
-        for text, code in state_lookup.items():
-            table[code] = _NT_STATE.get(text, 3)
-        st = np.where(notdone[pu], 3, table[states[pu]])
+        st = np.full(len(state_text), 3, dtype=np.int8)
+        for text, code in _NT_STATE.items():
+            st[state_text == text] = code
+        st = np.where(notdone, 3, st)[pu]
         state = np.full(n_g, -1, dtype=np.int8)
         np.maximum.at(state, pos, st)  # several records of one lesion at one visit: the worst
         grid["state"] = np.where(state < 0, 3, state)
