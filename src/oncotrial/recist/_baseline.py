@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oncotrial.recist._assessments import build_assessments
 from oncotrial.recist._criteria import (
     MAX_TARGETS,
     MAX_TARGETS_PER_ORGAN,
     MIN_NODAL_TARGET_MM,
     MIN_NON_NODAL_TARGET_MM,
 )
+from oncotrial.recist._grid import lesion_grid
 from oncotrial.recist._settings import RecistSettings
-from oncotrial.recist._timepoint import _grid, build_assessments
 
 __all__ = ["BASELINE_CHECK_COLUMNS", "check_baseline"]
 
@@ -42,7 +43,7 @@ def check_baseline(
     ['node T02 has a short axis of 11 mm at baseline; a target node needs >= 15 mm (RECIST 1.1 §3.1.1)']
     """
     a, lesions = build_assessments(tu, tr, settings, subjects)
-    b, _ = _grid(a, "TARGET", lesions)
+    b, _ = lesion_grid(a, "TARGET", lesions)
     ids = np.asarray(a.subject_ids, dtype=object)
     found: list[pd.DataFrame] = []
     base = pd.DataFrame(

@@ -1,0 +1,170 @@
+"""TR rows keyed by subject and assessment, each subject's baseline, and the lesion table.
+
+An assessment is one subject x VISITNUM. Keys are integers built by hashing (no sort of the
+TR rows); everything downstream works on these integer arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.errors import Problem, ValidationFailed
+from oncotrial.recist._criteria import NODAL_LOCATION
+from oncotrial.recist._dates import parse_dates
+from oncotrial.recist._input import require_columns, select_reader
+from oncotrial.recist._settings import RecistSettings
+
+__all__ = ["NS_PER_DAY", "Assessments", "build_assessments"]
+
+_TR_REQUIRED = ("USUBJID", "TRLNKID", "TRGRPID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "VISITNUM", "TRDTC")
+_TU_REQUIRED = ("USUBJID", "TULNKID", "TULOC")
+NS_PER_DAY = 86_400_000_000_000
+
+
+class Assessments:
+    """TR rows keyed by subject and assessment, with each subject's baseline (internal)."""
+
+    def __init__(self, tr: pd.DataFrame, subjects: pd.DataFrame | None) -> None:
+        self.tr = tr
+        self.lesion_cache: tuple | None = None
+        self._codes: dict[str, np.ndarray] = {}
+        self._values: np.ndarray | None = None
+        subj, self.subject_ids = pd.factorize(tr["USUBJID"], sort=False)
+        row_dt, row_flag = parse_dates(tr["TRDTC"], ("TR", "TRDTC"))
+        row_day = row_dt.to_numpy("datetime64[ns]").astype("int64")
+        nat = np.iinfo(np.int64).max
+        row_day = np.where(row_dt.isna().to_numpy(), nat, row_day // NS_PER_DAY)
+        vis = pd.to_numeric(tr["VISITNUM"], errors="coerce").to_numpy(float)
+        if np.isnan(vis).any():
+            bad = tr.loc[np.isnan(vis), "VISITNUM"].head(5).tolist()
+            raise ValidationFailed([Problem(("TR", "VISITNUM"), "must be a number", "type", v) for v in bad])
+        # One assessment = one subject x VISITNUM (hashed, no row sort); its date is the
+        # earliest scan date in it, its ADTC/VISIT those of that scan's first row.
+        vcodes, vuniq = pd.factorize(vis, sort=True)
+        n_v = max(len(vuniq), 1)
+        acode, akeys = pd.factorize(subj.astype(np.int64) * n_v + vcodes)
+        akeys = np.asarray(akeys, dtype=np.int64)
+        k_subj, k_vis = akeys // n_v, np.asarray(vuniq, dtype=float)[akeys % n_v] if len(akeys) else akeys
+        by_key = np.lexsort((k_vis, k_subj))
+        rank = np.empty(len(akeys), dtype=np.int64)
+        rank[by_key] = np.arange(len(akeys))
+        self.row_aid = rank[acode]
+        n_a = len(akeys)
+        day = np.full(n_a, nat, dtype=np.int64)
+        np.minimum.at(day, self.row_aid, row_day)
+        hit = row_day == day[self.row_aid]
+        first = np.full(n_a, len(row_day), dtype=np.int64)
+        np.minimum.at(first, self.row_aid[hit], np.flatnonzero(hit))
+        first = np.where(first == len(row_day), 0, first)
+        self.a_subj = k_subj[by_key]
+        self.a_vis = np.asarray(k_vis, dtype=float)[by_key]
+        if (day == nat).any():
+            i = first[day == nat][0]
+            raise ValidationFailed(
+                [
+                    Problem(
+                        ("TR", "TRDTC"),
+                        f"{tr['USUBJID'].iat[i]} VISITNUM {tr['VISITNUM'].iat[i]}: assessment has no date",
+                        "missing",
+                        None,
+                    )
+                ]
+            )
+        flag = row_flag.to_numpy()[first]
+        # A partial date is imputed to the first day of its period, but never on or before
+        # the subject's previous assessment (by VISITNUM).
+        # Sequentially, c[k] = max(day[k], c[k-1] + 1) along a run of partial dates; with
+        # y = day - k this is a running maximum of y within each run (segmented cummax).
+        same_subj_prev = np.r_[False, self.a_subj[1:] == self.a_subj[:-1]]
+        seg = np.cumsum((flag == "") | ~same_subj_prev)
+        k = np.arange(len(day), dtype=np.int64)
+        offset = seg.astype(np.int64) * (1 << 40)
+        day = np.maximum.accumulate(day - k + offset) - offset + k
+        self.a_day = day
+        self.a_flag = flag
+        self.a_dtc = tr["TRDTC"].to_numpy(object)[first]
+        self.a_visit = (
+            tr["VISIT"].to_numpy(object)[first] if "VISIT" in tr.columns else np.full(len(first), None)
+        )
+        n_a = len(first)
+        # Date order within subject, then the baseline: the last assessment on or before the
+        # reference start; without a reference start, the subject's first assessment.
+        self.date_order = np.lexsort((self.a_vis, self.a_day, self.a_subj))
+        ds = self.a_subj[self.date_order]
+        gstart = np.ones(n_a, dtype=bool)
+        gstart[1:] = ds[1:] != ds[:-1]
+        self.rank = np.empty(n_a, dtype=np.int64)  # position in date order, global
+        self.rank[self.date_order] = np.arange(n_a)
+        gpos = np.arange(n_a) - np.maximum.accumulate(np.where(gstart, np.arange(n_a), 0))
+        ref = self._reference_days(subjects)
+        n_s = len(self.subject_ids)
+        ref_known = ref != nat
+        cand = ref_known[ds] & (self.a_day[self.date_order] <= ref[ds])
+        last_cand = np.full(n_s, -1, dtype=np.int64)
+        np.maximum.at(last_cand, ds[cand], gpos[cand])
+        base_pos = np.where(ref_known, last_cand, 0)
+        self.subject_ref_day = ref
+        self.base_pos = base_pos  # -1: no baseline assessment
+        pos = np.empty(n_a, dtype=np.int64)
+        pos[self.date_order] = gpos
+        self.a_pos = pos
+        self.a_is_base = pos == base_pos[self.a_subj]
+        self.a_post = pos > base_pos[self.a_subj]
+        base_aid = np.full(n_s, -1, dtype=np.int64)
+        base_aid[self.a_subj[self.a_is_base]] = np.flatnonzero(self.a_is_base)
+        self.base_aid = base_aid
+
+    def _reference_days(self, subjects: pd.DataFrame | None) -> np.ndarray:
+        nat = np.iinfo(np.int64).max
+        if subjects is None:
+            return np.full(len(self.subject_ids), nat, dtype=np.int64)
+        require_columns(subjects, "subjects", ("USUBJID", "REFSTDT"))
+        ref = pd.to_datetime(subjects.drop_duplicates("USUBJID").set_index("USUBJID")["REFSTDT"])
+        ref = ref.reindex(self.subject_ids)
+        days = ref.to_numpy("datetime64[ns]").astype("int64") // NS_PER_DAY
+        return np.where(ref.isna().to_numpy(), nat, days)
+
+    def values(self) -> np.ndarray:
+        """TRSTRESN as floats (computed once)."""
+        if self._values is None:
+            self._values = pd.to_numeric(self.tr["TRSTRESN"], errors="coerce").to_numpy(float)
+        return self._values
+
+    def equals(self, column: str, value: str) -> np.ndarray:
+        """Rows whose ``column`` is ``value`` (cached; an absent column matches nothing)."""
+        key = f"{column}={value}"
+        if key not in self._codes:
+            if column in self.tr.columns:
+                self._codes[key] = self.tr[column].to_numpy(dtype=object) == value
+            else:
+                self._codes[key] = np.zeros(len(self.tr), dtype=bool)
+        return self._codes[key]
+
+    def dates(self, aids: np.ndarray) -> np.ndarray:
+        """Assessment dates as ``datetime64[ns]``."""
+        return (self.a_day[aids] * NS_PER_DAY).astype("datetime64[ns]")
+
+
+def build_assessments(
+    tu: pd.DataFrame, tr: pd.DataFrame, settings: RecistSettings, subjects: pd.DataFrame | None
+) -> tuple[Assessments, pd.DataFrame]:
+    """Validate, select the accepted reader and key TR rows by assessment; also the lesion table."""
+    require_columns(tr, "TR", _TR_REQUIRED)
+    require_columns(tu, "TU", _TU_REQUIRED)
+    tr = select_reader(tr, "TR", settings)
+    assessments = Assessments(tr, subjects)
+    return assessments, _lesions(tu, settings)
+
+
+def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
+    """One row per USUBJID x TULNKID: TULOC and whether it is nodal (accepted reader's first)."""
+    try:
+        chosen = select_reader(tu, "TU", settings)
+    except (ValueError, KeyError):
+        chosen = tu.iloc[0:0]
+    both = pd.concat([chosen, tu], ignore_index=True)
+    lesions = both.drop_duplicates(["USUBJID", "TULNKID"])[["USUBJID", "TULNKID", "TULOC"]]
+    lesions = lesions.rename(columns={"TULNKID": "TRLNKID"})
+    lesions["NODAL"] = lesions["TULOC"].eq(NODAL_LOCATION).to_numpy()
+    return lesions

@@ -1,0 +1,135 @@
+"""Baseline lesions crossed with each subject's post-baseline assessments, as integer arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.recist._assessments import Assessments
+
+__all__ = ["NT_STATE", "lesion_grid"]
+
+NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
+
+
+def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer code of each TR row's TRLNKID, the ids, and each id's parent code (split lesions)."""
+    if a.lesion_cache is None:
+        codes, uniques = pd.factorize(a.tr["TRLNKID"], use_na_sentinel=False)
+        text = pd.Index(uniques).astype(str)
+        recode, ids = pd.factorize(text)
+        codes = recode[codes]
+        ids = pd.Index(ids)
+        # Fragment ids ``T01.1``, ``T01.2`` name their parent ``T01`` (a lesion that split).
+        parents = ids.get_indexer(ids.str.replace(r"\.\d+$", "", regex=True))
+        a.lesion_cache = (codes, np.asarray(ids, dtype=object), parents)
+    return a.lesion_cache
+
+
+def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tuple[dict, dict]:
+    """Baseline lesions of ``group`` crossed with each subject's post-baseline assessments.
+
+    Returns the baseline lesions (arrays ``subj``, ``lesion`` code, ``id``, ``value``,
+    ``nodal``, sorted by subject) and the grid: one entry per post-baseline assessment x
+    baseline lesion (arrays ``aid``, ``bidx`` into the baseline lesions, and that visit's
+    record: ``value``, ``merged``, ``notdone`` for targets, ``state`` for non-targets).
+    For target lesions only the record of the lesion's own measure counts: the short axis
+    (``LPERP``) of a node, the longest diameter (``LDIAM``) of any other lesion.
+    """
+    tr = a.tr
+    lcode_all, ids, parents = _lesion_codes(a)
+    n_ids = max(len(ids), 1)
+    rows = np.flatnonzero(a.equals("TRGRPID", group))
+    aid = a.row_aid[rows]
+    keep = a.a_is_base[aid] | a.a_post[aid]
+    rows, aid = rows[keep], aid[keep]
+    subj = a.a_subj[aid].astype(np.int64)
+    lc = lcode_all[rows].astype(np.int64)
+    at_base = a.a_is_base[aid]
+    bkeys = np.sort(subj[at_base] * n_ids + lc[at_base])
+    bkeys = bkeys[np.r_[True, bkeys[1:] != bkeys[:-1]]] if len(bkeys) else bkeys
+    b_subj, b_lc = bkeys // n_ids, bkeys % n_ids
+    n_b = len(bkeys)
+
+    def lookup(keys: np.ndarray) -> np.ndarray:
+        """Index of each key among the baseline lesions; -1 when it is not one."""
+        if n_b == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(bkeys, keys), n_b - 1)
+        return np.where(bkeys[i] == keys, i, -1)
+
+    value = a.values()[rows]
+    notdone = a.equals("TRSTAT", "NOT DONE")[rows]
+    if group == "TARGET":
+        # Only the target rows' measure names are needed, and a state only where there is no
+        # value (a lesion recorded as MERGED).
+        test_text = tr["TRTESTCD"].to_numpy(dtype=object)[rows]
+        tests = np.where(test_text == "LPERP", 1, np.where(test_text == "LDIAM", 2, 0))
+        lperp_code, ldiam_code = 1, 2
+        no_value = np.isnan(value)
+        merged = np.zeros(len(rows), dtype=bool)
+        merged[no_value] = tr["TRSTRESC"].to_numpy(dtype=object)[rows[no_value]] == "MERGED"
+    else:
+        state_text = tr["TRSTRESC"].to_numpy(dtype=object)[rows]
+    base = {"subj": b_subj, "lesion": b_lc, "id": ids[b_lc] if n_b else np.array([], dtype=object)}
+    if group == "TARGET":
+        par = parents[lc]
+        frag = ~at_base & (par >= 0) & (par != lc)
+        frag &= lookup(subj * n_ids + np.where(par >= 0, par, 0)) >= 0
+        lc = np.where(frag, par, lc)
+        bidx = lookup(subj * n_ids + lc)
+        # Nodal: TU.TULOC is LYMPH NODE; without a TU row, a lesion measured by short axis only.
+        les_subj = pd.Index(a.subject_ids).get_indexer(lesions["USUBJID"])
+        les_lc = pd.Index(ids).get_indexer(lesions["TRLNKID"].astype(str))
+        ok = (les_subj >= 0) & (les_lc >= 0)
+        tu_idx = lookup(les_subj[ok].astype(np.int64) * n_ids + les_lc[ok])
+        nodal_tu = np.full(n_b, -1, dtype=np.int8)
+        nodal_tu[tu_idx[tu_idx >= 0]] = lesions["NODAL"].to_numpy(bool)[ok][tu_idx >= 0]
+        bb = at_base & (bidx >= 0)
+        lperp = np.bincount(bidx[bb], weights=tests[bb] == lperp_code, minlength=n_b) > 0
+        ldiam = np.bincount(bidx[bb], weights=tests[bb] == ldiam_code, minlength=n_b) > 0
+        nodal = np.where(nodal_tu >= 0, nodal_tu == 1, lperp & ~ldiam)
+        wanted = np.where(nodal[np.maximum(bidx, 0)], lperp_code, ldiam_code) if n_b else tests
+        use = (bidx >= 0) & ((tests == wanted) | merged)
+        base["nodal"] = nodal
+        bu = use & at_base
+        has_val = ~np.isnan(value)
+        b_n = np.bincount(bidx[bu], weights=has_val[bu], minlength=n_b)
+        b_sum = np.bincount(bidx[bu], weights=np.where(has_val, value, 0.0)[bu], minlength=n_b)
+        base["value"] = np.where(b_n > 0, b_sum, np.nan)
+    else:
+        bidx = lookup(subj * n_ids + lc)
+        use = bidx >= 0
+    # The grid, laid out as each post-baseline assessment followed by its subject's lesions.
+    n_s = len(a.subject_ids)
+    per_subj = np.bincount(b_subj, minlength=n_s)
+    b_start = np.cumsum(per_subj) - per_subj
+    post_aids = np.flatnonzero(a.a_post)
+    counts = per_subj[a.a_subj[post_aids]]
+    g_aid = np.repeat(post_aids, counts)
+    offsets = np.cumsum(counts) - counts
+    g_bidx = np.repeat(b_start[a.a_subj[post_aids]], counts) + (
+        np.arange(len(g_aid)) - np.repeat(offsets, counts)
+    )
+    start_of = np.full(len(a.a_subj), -1, dtype=np.int64)
+    start_of[post_aids] = offsets
+    pu = use & ~at_base
+    pos = start_of[aid[pu]] + (bidx[pu] - b_start[subj[pu]])
+    n_g = len(g_aid)
+    grid = {"aid": g_aid, "bidx": g_bidx}
+    if group == "TARGET":
+        v, has = value[pu], ~np.isnan(value[pu])
+        n_val = np.bincount(pos, weights=has, minlength=n_g)
+        total = np.bincount(pos, weights=np.where(has, v, 0.0), minlength=n_g)
+        grid["value"] = np.where(n_val > 0, total, np.nan)
+        grid["merged"] = np.bincount(pos, weights=merged[pu], minlength=n_g) > 0
+        grid["notdone"] = np.bincount(pos, weights=notdone[pu], minlength=n_g) > 0
+    else:
+        st = np.full(len(state_text), 3, dtype=np.int8)
+        for text, code in NT_STATE.items():
+            st[state_text == text] = code
+        st = np.where(notdone, 3, st)[pu]
+        state = np.full(n_g, -1, dtype=np.int8)
+        np.maximum.at(state, pos, st)  # several records of one lesion at one visit: the worst
+        grid["state"] = np.where(state < 0, 3, state)
+    return base, grid
