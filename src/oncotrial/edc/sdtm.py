@@ -77,17 +77,17 @@ def extract_sdtm(session: Session, actor: User | None = None) -> dict[str, pd.Da
     ids = [s.id for s in subjects]
     uid = {s.id: usubjid(study, s) for s in subjects}
 
-    def rows_of(model: Any, order: Any) -> dict[int, list[Any]]:
+    def rows_of(model: Any, *order: Any) -> dict[int, list[Any]]:
+        # A total order (ending with the id) so that every backend returns the same rows in the same order.
+        stmt = select(model).where(model.subject_id.in_(ids)).order_by(model.subject_id, *order, model.id)
         out: dict[int, list[Any]] = defaultdict(list)
-        for r in session.execute(
-            select(model).where(model.subject_id.in_(ids)).order_by(model.subject_id, order)
-        ).scalars():
+        for r in session.execute(stmt).scalars():
             out[r.subject_id].append(r)
         return out
 
-    doses = rows_of(Dose, Dose.dose_date)
-    eots = {r.subject_id: r for rs in rows_of(EndOfTreatment, EndOfTreatment.id).values() for r in rs}
-    deaths = {r.subject_id: r for rs in rows_of(Death, Death.id).values() for r in rs}
+    doses = rows_of(Dose, Dose.dose_date, Dose.drug_code, Dose.cycle)
+    eots = {r.subject_id: r for rs in rows_of(EndOfTreatment).values() for r in rs}
+    deaths = {r.subject_id: r for rs in rows_of(Death).values() for r in rs}
     aes = rows_of(AdverseEvent, AdverseEvent.start_date)
     therapies = rows_of(Therapy, Therapy.start_date)
     contacts = rows_of(SurvivalContact, SurvivalContact.contact_date)
