@@ -54,7 +54,7 @@ def dosed(world):
 
 def test_seventh_nab_paclitaxel_cycle_is_refused(world, dosed, protocol):
     with world.session() as s:
-        loc, code, msg = _refused(s, world.user(s, "inv_a"), dosed, nabp(7, dt.date(2024, 5, 1)))
+        loc, code, msg = _refused(s, world.user(s, "inv_a"), dosed, nabp(7, dt.date(2024, 5, 15)))
     assert protocol.regimen.drug("NABP").max_cycles == 6
     assert (loc, code) == (("cycle",), "max_cycles")
     assert (
@@ -68,7 +68,7 @@ def test_anti_pd1_beyond_two_years_from_first_dose_is_refused(world, dosed):
         inv = world.user(s, "inv_a")
         # 2024-01-10 + 2 years = 2026-01-10 (calendar years, as the protocol's Duration counts them)
         record_dose(s, inv, dosed, pd1(7, dt.date(2026, 1, 10)))
-        loc, code, msg = _refused(s, inv, dosed, pd1(8, dt.date(2026, 1, 11)))
+        loc, code, msg = _refused(s, inv, dosed, pd1(8, dt.date(2026, 1, 31)))
     assert (loc, code) == (("dose_date",), "max_duration")
     assert msg == (
         "anti-PD-1 antibody (PD1) may be given for at most 2 years from its first dose on 2024-01-10, "
@@ -84,22 +84,22 @@ def test_dose_after_end_of_treatment_is_refused(world, dosed):
             inv,
             "end-of-treatment",
             dosed,
-            EndOfTreatmentIn(end_date=dt.date(2024, 5, 1), reason_code="PROGRESSIVE_DISEASE"),
+            EndOfTreatmentIn(end_date=dt.date(2024, 5, 14), reason_code="PROGRESSIVE_DISEASE"),
         )
-        loc, code, msg = _refused(s, inv, dosed, pd1(7, dt.date(2024, 5, 2)))
+        loc, code, msg = _refused(s, inv, dosed, pd1(7, dt.date(2024, 5, 15)))
     assert (loc, code, msg) == (
         ("dose_date",),
         "after_end_of_treatment",
-        "is after the end of treatment on 2024-05-01: no dose may follow it",
+        "is after the end of treatment on 2024-05-14: no dose may follow it",
     )
 
 
 def test_dose_after_death_is_refused(world, dosed):
     with world.session() as s:
         inv = world.user(s, "inv_a")
-        create_record(s, inv, "death", dosed, DeathIn(death_date=dt.date(2024, 5, 1), cause="disease"))
-        loc, code, msg = _refused(s, inv, dosed, pd1(7, dt.date(2024, 5, 3)))
-    assert (loc, code, msg) == (("dose_date",), "after_death", "is after the subject's death on 2024-05-01")
+        create_record(s, inv, "death", dosed, DeathIn(death_date=dt.date(2024, 5, 14), cause="disease"))
+        loc, code, msg = _refused(s, inv, dosed, pd1(7, dt.date(2024, 5, 16)))
+    assert (loc, code, msg) == (("dose_date",), "after_death", "is after the subject's death on 2024-05-14")
 
 
 def test_dose_before_enrollment_is_refused(world):
@@ -207,3 +207,19 @@ def test_correcting_a_dose_into_a_breach_is_refused_and_changes_nothing(world, d
             update_dose(s, inv, dose.id, nabp(7, dose.dose_date), expected_version=1, reason="typo")
         s.rollback()
         assert s.get(Dose, dose.id).cycle == 6
+
+
+def test_cycle_earlier_than_the_dose_window_allows_is_refused(world, protocol):
+    with world.session() as s:
+        inv = world.user(s, "inv_a")
+        subject = enrolled_subject(s, inv)
+        record_dose(s, inv, subject.id, pd1(1, ENROLLED))
+        window = protocol.regimen.dose_window_days  # 3 days before the 21-day schedule
+        earliest = ENROLLED + dt.timedelta(days=int(protocol.regimen.cycle_length.days) - window)
+        loc, code, msg = _refused(s, inv, subject.id, pd1(2, earliest - dt.timedelta(days=1)))
+        assert (loc, code) == (("dose_date",), "too_early")
+        assert msg == (
+            "cycle 2 of anti-PD-1 antibody (PD1) may start on 2024-01-28 at the earliest: cycle 1 was on "
+            "2024-01-10, cycles are 21 days apart with a 3-day window"
+        )
+        assert record_dose(s, inv, subject.id, pd1(2, earliest)).cycle == 2

@@ -3,7 +3,8 @@
 Refused, each with its own message and code: a dose of a drug the protocol does
 not name, in another unit, above the protocol dose, or reduced without a reason;
 a dose before enrollment, after the end of treatment or after death; a first dose
-later than the screening window allows; a cycle beyond the drug's ``max_cycles``;
+later than the screening window allows; a cycle earlier than the previous one plus
+the cycle length less the dose window; a cycle beyond the drug's ``max_cycles``;
 a dose later than the drug's ``max_duration`` after its first dose; a cycle
 recorded twice.
 """
@@ -116,6 +117,21 @@ def check_dose(
     same_drug = [d for d in other_doses if d.drug_code == drug.code]
     if any(d.cycle == dose.cycle for d in same_drug):
         bad("cycle", dose.cycle, f"cycle {dose.cycle} of {label} is already recorded", "duplicate_cycle")
+    previous = next((d for d in same_drug if d.cycle == dose.cycle - 1), None)
+    if previous is not None:
+        regimen = protocol.regimen
+        earliest = previous.dose_date + dt.timedelta(
+            days=int(regimen.cycle_length.days) - regimen.dose_window_days
+        )
+        if day < earliest:
+            bad(
+                "dose_date",
+                day.isoformat(),
+                f"cycle {dose.cycle} of {label} may start on {earliest} at the earliest: cycle {previous.cycle} "
+                f"was on {previous.dose_date}, cycles are {regimen.cycle_length} apart with a "
+                f"{regimen.dose_window_days}-day window",
+                "too_early",
+            )
     if drug.max_cycles is not None and (dose.cycle > drug.max_cycles or len(same_drug) >= drug.max_cycles):
         bad(
             "cycle",
