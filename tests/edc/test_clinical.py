@@ -142,3 +142,31 @@ def test_subsequent_therapy_is_stored_with_its_category(ctx):
 def test_unknown_therapy_category_is_refused():
     with pytest.raises(ValidationError):
         TherapyIn(category="HERBAL", name="x", start_date=D(2024, 1, 1))
+
+
+def test_fatal_adverse_event_without_death_is_stored_and_queried(ctx):
+    from oncotrial.edc import list_queries
+
+    s, inv, subject = ctx
+    ae = create_record(
+        s, inv, "adverse-events", subject.id, parse_form(AdverseEventIn, {**AE, "grade": 5, "serious": True})
+    )
+    [query] = list_queries(s, inv, subject.id)
+    assert (query.origin, query.code, query.record_table, query.record_id, query.field) == (
+        "check", "fatal_ae_without_death", "adverse_event", ae.id, "grade",
+    )  # fmt: skip
+    assert query.text == (
+        "grade 5 (fatal) adverse event 'Peripheral sensory neuropathy' but no death is recorded; "
+        "record the death or correct the grade"
+    )
+
+
+def test_fatal_adverse_event_after_a_recorded_death_raises_no_query(ctx):
+    from oncotrial.edc import list_queries
+
+    s, inv, subject = ctx
+    create_record(s, inv, "death", subject.id, DeathIn(death_date=D(2024, 3, 1)))
+    create_record(
+        s, inv, "adverse-events", subject.id, parse_form(AdverseEventIn, {**AE, "grade": 5, "serious": True})
+    )
+    assert list_queries(s, inv, subject.id) == []

@@ -203,6 +203,27 @@ def _check_death(session: Session, subject: Subject, form: DeathIn, record_id: i
     return problems
 
 
+#: CTCAE grade of a fatal adverse event.
+FATAL_GRADE = 5
+
+
+def _soft_checks(session: Session, actor: User, subject: Subject, kind: str, record: Any) -> None:
+    """Checks that store the data and open a query instead of refusing it."""
+    from oncotrial.edc._queries import raise_check_query
+
+    if kind == "adverse-events" and record.grade == FATAL_GRADE and _death_date(session, subject) is None:
+        raise_check_query(
+            session,
+            actor,
+            subject,
+            record,
+            "grade",
+            "fatal_ae_without_death",
+            f"grade {FATAL_GRADE} (fatal) adverse event {record.term!r} but no death is recorded; "
+            "record the death or correct the grade",
+        )
+
+
 #: Form name -> (model, input form, rule check). The API's routes are built from this table.
 FORMS: dict[str, tuple[type[Any], type[BaseModel], Check]] = {
     "adverse-events": (AdverseEvent, AdverseEventIn, _check_ae),
@@ -224,7 +245,11 @@ def create_record(session: Session, actor: User, kind: str, subject_id: int, for
     model = FORMS[kind][0]
     subject = get_subject(session, actor, subject_id, Action.ENTER_DATA)
     _validate(session, subject, kind, form, None)
-    return _writer.insert(session, actor, model(subject_id=subject.id, **form.model_dump()), subject=subject)
+    record = _writer.insert(
+        session, actor, model(subject_id=subject.id, **form.model_dump()), subject=subject
+    )
+    _soft_checks(session, actor, subject, kind, record)
+    return record
 
 
 def update_record(
@@ -241,7 +266,7 @@ def update_record(
     model = FORMS[kind][0]
     record, subject = get_record(session, actor, model, record_id, Action.ENTER_DATA)
     _validate(session, subject, kind, form, record.id)
-    return _writer.update(
+    _writer.update(
         session,
         actor,
         record,
@@ -250,6 +275,8 @@ def update_record(
         expected_version=expected_version,
         reason=reason,
     )
+    _soft_checks(session, actor, subject, kind, record)
+    return record
 
 
 def delete_record(
