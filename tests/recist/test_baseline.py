@@ -64,3 +64,13 @@ def test_no_assessment_before_the_reference_start_is_reported(settings):
     subjects = pd.DataFrame({"USUBJID": ["S1"], "REFSTDT": [pd.Timestamp("2023-12-01")]})
     out = checks({"T01": "LIVER"}, {"T01": 20}, settings, subjects=subjects)
     assert out[["USUBJID", "CHECK"]].values.tolist() == [["S1", "NO_BASELINE"]]
+
+
+def test_record_of_a_lesion_not_seen_at_baseline_is_reported(settings):
+    tu, tr = build({"T01": "LIVER"}, [("2024-01-01", {"T01": 20}), ("2024-02-12", {"T1": 18, "T01": 18})])
+    out = check_baseline(tu, tr, settings)
+    assert out[["TRLNKID", "CHECK", "VALUE"]].values.tolist() == [["T1", "UNKNOWN_LESION", 2]]
+    assert (
+        out.MESSAGE.iloc[0]
+        == "target lesion T1 at VISITNUM 2 was not recorded at baseline; it is not evaluated"
+    )

@@ -29,9 +29,11 @@ def check_baseline(
     Checks (``CHECK`` codes): ``TOO_MANY_TARGETS`` (more than 5, §4.2), ``TOO_MANY_IN_ORGAN``
     (more than 2 in one ``TULOC``, §4.2), ``TARGET_TOO_SMALL`` (non-nodal < 10 mm, node < 15 mm
     short axis, §3.1.1), ``TARGET_NOT_MEASURED`` (no baseline measurement), ``NO_BASELINE``
-    (no assessment on or before the reference start) and ``BASELINE_TOO_EARLY`` (more than the
-    protocol's ``baseline_imaging_window`` before the reference start, §3.2). Nothing is
-    changed: evaluation uses the data as recorded.
+    (no assessment on or before the reference start), ``BASELINE_TOO_EARLY`` (more than the
+    protocol's ``baseline_imaging_window`` before the reference start, §3.2) and
+    ``UNKNOWN_LESION`` (a target or non-target record after baseline for a lesion not recorded
+    at baseline, e.g. a mistyped TRLNKID). Nothing is changed: evaluation uses the data as
+    recorded.
 
     Examples
     --------
@@ -43,7 +45,8 @@ def check_baseline(
     ['node T02 has a short axis of 11 mm at baseline; a target node needs >= 15 mm (RECIST 1.1 §3.1.1)']
     """
     a, lesions = build_assessments(tu, tr, settings, subjects)
-    b, _ = lesion_grid(a, "TARGET", lesions)
+    b, grid = lesion_grid(a, "TARGET", lesions)
+    _, nt_grid = lesion_grid(a, "NON-TARGET")
     ids = np.asarray(a.subject_ids, dtype=object)
     found: list[pd.DataFrame] = []
     base = pd.DataFrame(
@@ -135,6 +138,21 @@ def check_baseline(
             for g in gap
         ],
     )
+    for group, g in (("TARGET", grid), ("NON-TARGET", nt_grid)):
+        rows = g["unknown_rows"]
+        if len(rows):
+            rec = a.tr.iloc[rows]
+            lesion_ids = rec["TRLNKID"].astype(str).to_numpy()
+            visits = rec["VISITNUM"].to_numpy()
+            add(
+                pd.DataFrame({"USUBJID": rec["USUBJID"].to_numpy(), "TRLNKID": lesion_ids}),
+                "UNKNOWN_LESION",
+                visits,
+                [
+                    f"{group.lower()} lesion {i} at VISITNUM {v:g} was not recorded at baseline; it is not evaluated"
+                    for i, v in zip(lesion_ids, visits, strict=True)
+                ],
+            )
     if not found:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in BASELINE_CHECK_COLUMNS})
     return pd.concat(found, ignore_index=True)[list(BASELINE_CHECK_COLUMNS)]

@@ -32,7 +32,8 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
     Returns the baseline lesions (arrays ``subj``, ``lesion`` code, ``id``, ``value``,
     ``nodal``, sorted by subject) and the grid: one entry per post-baseline assessment x
     baseline lesion (arrays ``aid``, ``bidx`` into the baseline lesions, and that visit's
-    record: ``value``, ``merged``, ``notdone`` for targets, ``state`` for non-targets).
+    record: ``value``, ``merged``, ``notdone`` for targets, ``state`` for non-targets), plus
+    ``unknown_rows``: TR rows after baseline of a lesion not recorded at baseline.
     For target lesions only the record of the lesion's own measure counts: the short axis
     (``LPERP``) of a node, the longest diameter (``LDIAM``) of any other lesion.
     """
@@ -116,7 +117,10 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
     pu = use & ~at_base
     pos = start_of[aid[pu]] + (bidx[pu] - b_start[subj[pu]])
     n_g = len(g_aid)
-    grid = {"aid": g_aid, "bidx": g_bidx}
+    # Post-baseline records of a lesion that was not recorded at baseline (reported by
+    # check_baseline; they take no part in the evaluation).
+    unknown = rows[(bidx < 0) & ~at_base & (a.base_aid[subj] >= 0)]
+    grid = {"aid": g_aid, "bidx": g_bidx, "unknown_rows": unknown}
     if group == "TARGET":
         v, has = value[pu], ~np.isnan(value[pu])
         n_val = np.bincount(pos, weights=has, minlength=n_g)
