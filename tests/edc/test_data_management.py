@@ -281,3 +281,17 @@ def test_openapi_document_lists_the_routes(api):
         "/api/trial/lock",
     ):
         assert path in paths
+
+
+def test_openapi_document_describes_bodies_answers_and_errors(api):
+    doc = api.client.get("/openapi.json").json()
+    post = doc["paths"]["/api/subjects/{subject_id}/doses"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/DoseIn")
+    assert post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/DoseOut")
+    for status in ("401", "403", "404", "409", "422"):
+        assert post["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "/ErrorBody"
+        )
+    dose_out = doc["components"]["schemas"]["DoseOut"]["properties"]
+    assert {"id", "version", "drug_code", "cycle", "dose_date"} <= set(dose_out)
+    assert "password_hash" not in doc["components"]["schemas"]["UserOut"]["properties"]

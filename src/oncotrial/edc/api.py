@@ -27,12 +27,26 @@ from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_fo
 from oncotrial.edc._db import unit_of_work
 from oncotrial.edc._errors import NotAuthenticated
 from oncotrial.edc._idempotency import idempotent_create
-from oncotrial.edc._models import Dose, Site, Subject, TumourAssessment, User
+from oncotrial.edc._models import (
+    AuditEntry,
+    Dose,
+    LesionMeasurement,
+    Signature,
+    Site,
+    Subject,
+    Trial,
+    TumourAssessment,
+    User,
+)
+from oncotrial.edc._models import (
+    Query as QueryRecord,
+)
+from oncotrial.edc._schemas import ERROR_RESPONSES, out_model
 from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn, TumourAssessmentIn
 
 __all__ = ["CurrentUser", "DbSession", "current_user", "db_session", "router", "serialize"]
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 _bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")
 
 
@@ -108,7 +122,7 @@ def logout(
     revoke_token(session, credentials.credentials)
 
 
-@router.get("/me", tags=["auth"])
+@router.get("/me", tags=["auth"], response_model=out_model(User))
 def me(user: CurrentUser) -> dict[str, Any]:
     return serialize(user)
 
@@ -130,12 +144,12 @@ class UserIn(BaseModel):
     site_codes: list[str] = Field(default_factory=list)
 
 
-@router.post("/sites", tags=["admin"], status_code=201)
+@router.post("/sites", tags=["admin"], status_code=201, response_model=out_model(Site))
 def create_site(body: SiteIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_admin.create_site(session, user, code=body.code, name=body.name, country=body.country))
 
 
-@router.get("/sites", tags=["admin"])
+@router.get("/sites", tags=["admin"], response_model=list[out_model(Site)])
 def list_sites(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     require(user, Action.READ)
     sites = session.query(Site).order_by(Site.code).all()
@@ -144,7 +158,7 @@ def list_sites(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(s) for s in sites]
 
 
-@router.post("/users", tags=["admin"], status_code=201)
+@router.post("/users", tags=["admin"], status_code=201, response_model=out_model(User))
 def create_user(body: UserIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_admin.create_user(session, user, **body.model_dump()))
 
@@ -164,12 +178,12 @@ class FreezeIn(BaseModel):
     reason: str | None = None
 
 
-@router.get("/subjects", tags=["subjects"])
+@router.get("/subjects", tags=["subjects"], response_model=list[out_model(Subject)])
 def list_subjects(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(s) for s in _subjects.list_subjects(session, user)]
 
 
-@router.post("/subjects", tags=["subjects"], status_code=201)
+@router.post("/subjects", tags=["subjects"], status_code=201, response_model=out_model(Subject))
 def screen_subject(
     body: ScreeningIn, session: DbSession, user: CurrentUser, response: Response, key: IdemKey = None
 ) -> dict[str, Any]:
@@ -186,12 +200,12 @@ def screen_subject(
     return _created(response, record, created)
 
 
-@router.get("/subjects/{subject_id}", tags=["subjects"])
+@router.get("/subjects/{subject_id}", tags=["subjects"], response_model=out_model(Subject))
 def read_subject(subject_id: int, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(get_subject(session, user, subject_id))
 
 
-@router.patch("/subjects/{subject_id}/screening", tags=["subjects"])
+@router.patch("/subjects/{subject_id}/screening", tags=["subjects"], response_model=out_model(Subject))
 def change_screening(
     subject_id: int, body: ScreeningChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -201,7 +215,7 @@ def change_screening(
     return serialize(subject)
 
 
-@router.post("/subjects/{subject_id}/enroll", tags=["subjects"])
+@router.post("/subjects/{subject_id}/enroll", tags=["subjects"], response_model=out_model(Subject))
 def enroll(subject_id: int, body: EnrollIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_subjects.enroll_subject(session, user, subject_id, body))
 
@@ -212,13 +226,15 @@ def read_eligibility(subject_id: int, session: DbSession, user: CurrentUser) -> 
     return _subjects.eligibility(session, user, subject_id).to_dict()
 
 
-@router.get("/subjects/{subject_id}/audit", tags=["data management"])
+@router.get(
+    "/subjects/{subject_id}/audit", tags=["data management"], response_model=list[out_model(AuditEntry)]
+)
 def read_audit_trail(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """The subject's audit trail: who changed what, when, from what to what, and why."""
     return [serialize(e) for e in _subjects.audit_trail(session, user, subject_id)]
 
 
-@router.post("/subjects/{subject_id}/freeze", tags=["data management"])
+@router.post("/subjects/{subject_id}/freeze", tags=["data management"], response_model=out_model(Subject))
 def freeze(subject_id: int, body: FreezeIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     subject = _signoff.freeze_subject(
         session, user, subject_id, frozen=body.frozen, expected_version=body.version, reason=body.reason
@@ -235,12 +251,14 @@ class DoseChange(BaseModel):
     data: DoseIn
 
 
-@router.get("/subjects/{subject_id}/doses", tags=["treatment"])
+@router.get("/subjects/{subject_id}/doses", tags=["treatment"], response_model=list[out_model(Dose)])
 def list_doses(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(d) for d in _dosing.list_doses(session, user, subject_id)]
 
 
-@router.post("/subjects/{subject_id}/doses", tags=["treatment"], status_code=201)
+@router.post(
+    "/subjects/{subject_id}/doses", tags=["treatment"], status_code=201, response_model=out_model(Dose)
+)
 def record_dose(
     subject_id: int,
     body: DoseIn,
@@ -262,7 +280,7 @@ def record_dose(
     return _created(response, record, created)
 
 
-@router.patch("/doses/{dose_id}", tags=["treatment"])
+@router.patch("/doses/{dose_id}", tags=["treatment"], response_model=out_model(Dose))
 def update_dose(dose_id: int, body: DoseChange, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     dose = _dosing.update_dose(
         session, user, dose_id, body.data, expected_version=body.version, reason=body.reason
@@ -284,12 +302,21 @@ def delete_dose(
 # --- tumour assessments -----------------------------------------------------------------
 
 
-@router.get("/subjects/{subject_id}/tumour-assessments", tags=["tumour assessments"])
+@router.get(
+    "/subjects/{subject_id}/tumour-assessments",
+    tags=["tumour assessments"],
+    response_model=list[out_model(TumourAssessment)],
+)
 def list_assessments(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(a) for a in _tumour.list_assessments(session, user, subject_id)]
 
 
-@router.post("/subjects/{subject_id}/tumour-assessments", tags=["tumour assessments"], status_code=201)
+@router.post(
+    "/subjects/{subject_id}/tumour-assessments",
+    tags=["tumour assessments"],
+    status_code=201,
+    response_model=out_model(TumourAssessment),
+)
 def record_assessment(
     subject_id: int,
     body: TumourAssessmentIn,
@@ -325,7 +352,11 @@ class ResponseChange(BaseModel):
     investigator_response: Literal["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"] | None
 
 
-@router.patch("/lesion-measurements/{measurement_id}", tags=["tumour assessments"])
+@router.patch(
+    "/lesion-measurements/{measurement_id}",
+    tags=["tumour assessments"],
+    response_model=out_model(LesionMeasurement),
+)
 def correct_measurement(
     measurement_id: int, body: MeasurementChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -343,7 +374,11 @@ def correct_measurement(
     return serialize(m)
 
 
-@router.patch("/tumour-assessments/{assessment_id}", tags=["tumour assessments"])
+@router.patch(
+    "/tumour-assessments/{assessment_id}",
+    tags=["tumour assessments"],
+    response_model=out_model(TumourAssessment),
+)
 def correct_response(
     assessment_id: int, body: ResponseChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
@@ -405,8 +440,14 @@ def _add_form_routes(kind: str, model: type, form: type[BaseModel]) -> None:
         _clinical.delete_record(session, user, kind, record_id, expected_version=version, reason=reason)
 
     tag = kind.replace("-", " ")
+    out = out_model(model)
     router.add_api_route(
-        f"/subjects/{{subject_id}}/{kind}", list_, methods=["GET"], tags=[tag], name=f"list {tag}"
+        f"/subjects/{{subject_id}}/{kind}",
+        list_,
+        methods=["GET"],
+        tags=[tag],
+        name=f"list {tag}",
+        response_model=list[out],
     )
     router.add_api_route(
         f"/subjects/{{subject_id}}/{kind}",
@@ -415,9 +456,15 @@ def _add_form_routes(kind: str, model: type, form: type[BaseModel]) -> None:
         tags=[tag],
         status_code=201,
         name=f"create {tag}",
+        response_model=out,
     )
     router.add_api_route(
-        f"/{kind}/{{record_id}}", update, methods=["PATCH"], tags=[tag], name=f"update {tag}"
+        f"/{kind}/{{record_id}}",
+        update,
+        methods=["PATCH"],
+        tags=[tag],
+        name=f"update {tag}",
+        response_model=out,
     )
     router.add_api_route(
         f"/{kind}/{{record_id}}",
@@ -449,45 +496,54 @@ class ReasonIn(BaseModel):
     reason: str | None = None
 
 
-@router.get("/subjects/{subject_id}/queries", tags=["data management"])
+@router.get(
+    "/subjects/{subject_id}/queries", tags=["data management"], response_model=list[out_model(QueryRecord)]
+)
 def list_queries(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(q) for q in _queries.list_queries(session, user, subject_id)]
 
 
-@router.post("/queries", tags=["data management"], status_code=201)
+@router.post("/queries", tags=["data management"], status_code=201, response_model=out_model(QueryRecord))
 def open_query(body: QueryIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_queries.open_query(session, user, body))
 
 
-@router.post("/queries/{query_id}/answer", tags=["data management"])
+@router.post("/queries/{query_id}/answer", tags=["data management"], response_model=out_model(QueryRecord))
 def answer_query(query_id: int, body: AnswerIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(
         _queries.answer_query(session, user, query_id, body.answer, expected_version=body.version)
     )
 
 
-@router.post("/queries/{query_id}/close", tags=["data management"])
+@router.post("/queries/{query_id}/close", tags=["data management"], response_model=out_model(QueryRecord))
 def close_query(query_id: int, body: CloseIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_queries.close_query(session, user, query_id, expected_version=body.version))
 
 
-@router.post("/subjects/{subject_id}/signatures", tags=["data management"], status_code=201)
+@router.post(
+    "/subjects/{subject_id}/signatures",
+    tags=["data management"],
+    status_code=201,
+    response_model=out_model(Signature),
+)
 def sign(subject_id: int, body: SignIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     """The investigator signs the casebook, re-entering the password."""
     return serialize(_signoff.sign_casebook(session, user, subject_id, body))
 
 
-@router.get("/subjects/{subject_id}/signatures", tags=["data management"])
+@router.get(
+    "/subjects/{subject_id}/signatures", tags=["data management"], response_model=list[out_model(Signature)]
+)
 def list_signatures(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(s) for s in _signoff.signatures(session, user, subject_id)]
 
 
-@router.post("/trial/lock", tags=["data management"])
+@router.post("/trial/lock", tags=["data management"], response_model=out_model(Trial))
 def lock(body: ReasonIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_signoff.lock_database(session, user, reason=body.reason))
 
 
-@router.post("/trial/unlock", tags=["data management"])
+@router.post("/trial/unlock", tags=["data management"], response_model=out_model(Trial))
 def unlock(body: ReasonIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_signoff.unlock_database(session, user, reason=body.reason))
 
