@@ -279,3 +279,14 @@ def test_subjects_are_evaluated_independently(settings):
     tu2, tr2 = build({"T01": "LYMPH NODE"}, [(B, {"T01": 20}), ("2024-02-12", {"T01": 30})], usubjid="B")
     tp = evaluate_timepoints(pd.concat([tu1, tu2]), pd.concat([tr2, tr1]), settings)
     assert dict(zip(tp.USUBJID, tp.OVRLRESP, strict=True)) == {"A": "PR", "B": "PD"}
+
+
+def test_large_key_space_and_unusual_visit_numbers_give_the_same_result(settings, reference, monkeypatch):
+    dense = evaluate_timepoints(reference["tu"], reference["tr"], settings)
+    monkeypatch.setattr("oncotrial.recist._assessments._DENSE_KEYS", 0)  # force the hashed path
+    hashed = evaluate_timepoints(reference["tu"], reference["tr"], settings)
+    pd.testing.assert_frame_equal(dense, hashed)
+    tr = reference["tr"].assign(VISITNUM=reference["tr"]["VISITNUM"] + 0.00001)  # not in thousandths
+    odd = evaluate_timepoints(reference["tu"], tr, settings)
+    assert odd["OVRLRESP"].tolist() == dense["OVRLRESP"].tolist()
+    assert odd["VISITNUM"].tolist() == [v + 0.00001 for v in dense["VISITNUM"]]

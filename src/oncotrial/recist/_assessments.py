@@ -20,6 +20,26 @@ __all__ = ["NS_PER_DAY", "Assessments", "build_assessments"]
 _TR_REQUIRED = ("USUBJID", "TRLNKID", "TRGRPID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "VISITNUM", "TRDTC")
 _TU_REQUIRED = ("USUBJID", "TULNKID", "TULOC")
 NS_PER_DAY = 86_400_000_000_000
+# Up to this many subject x visit keys, assessments are numbered with a presence table.
+_DENSE_KEYS = 20_000_000
+
+
+def _visit_ranks(vis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each VISITNUM among the distinct values (ascending), and those values.
+
+    Values in exact thousandths (e.g. 2.1 for an unscheduled visit) are ranked with a
+    presence table; anything else by factorizing the floats.
+    """
+    milli = np.rint(vis * 1000)
+    if len(vis) and np.array_equal(milli / 1000, vis) and milli.max() - milli.min() < 1e7:
+        lo = milli.min()
+        offset = (milli - lo).astype(np.int64)
+        levels = np.zeros(int(milli.max() - lo) + 1, dtype=bool)
+        levels[offset] = True
+        ranks = np.cumsum(levels) - 1
+        return ranks[offset], (np.flatnonzero(levels) + lo) / 1000
+    codes, uniques = pd.factorize(vis, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=float)
 
 
 class Assessments:
@@ -39,17 +59,29 @@ class Assessments:
         if np.isnan(vis).any():
             bad = tr.loc[np.isnan(vis), "VISITNUM"].head(5).tolist()
             raise ValidationFailed([Problem(("TR", "VISITNUM"), "must be a number", "type", v) for v in bad])
-        # One assessment = one subject x VISITNUM (hashed, no row sort); its date is the
-        # earliest scan date in it, its ADTC/VISIT those of that scan's first row.
-        vcodes, vuniq = pd.factorize(vis, sort=True)
+        # One assessment = one subject x VISITNUM; its date is the earliest scan date in it,
+        # its ADTC/VISIT those of that scan's first row. Assessment ids are numbered in
+        # (subject, VISITNUM) order.
+        vcodes, vuniq = _visit_ranks(vis)
         n_v = max(len(vuniq), 1)
-        acode, akeys = pd.factorize(subj.astype(np.int64) * n_v + vcodes)
-        akeys = np.asarray(akeys, dtype=np.int64)
-        k_subj, k_vis = akeys // n_v, np.asarray(vuniq, dtype=float)[akeys % n_v] if len(akeys) else akeys
-        by_key = np.lexsort((k_vis, k_subj))
-        rank = np.empty(len(akeys), dtype=np.int64)
-        rank[by_key] = np.arange(len(akeys))
-        self.row_aid = rank[acode]
+        akey = subj.astype(np.int64) * n_v + vcodes
+        n_s = len(self.subject_ids)
+        if n_s * n_v <= _DENSE_KEYS:
+            # Small key space: a presence table and its running count number the keys in
+            # order, without hashing or sorting the rows.
+            present = np.zeros(n_s * n_v, dtype=bool)
+            present[akey] = True
+            akeys = np.flatnonzero(present)
+            self.row_aid = (np.cumsum(present) - 1)[akey]
+        else:
+            acode, akeys = pd.factorize(akey)
+            akeys = np.asarray(akeys, dtype=np.int64)
+            order = np.argsort(akeys, kind="stable")
+            rank = np.empty(len(akeys), dtype=np.int64)
+            rank[order] = np.arange(len(akeys))
+            self.row_aid = rank[acode]
+            akeys = akeys[order]
+        k_subj, k_vis = akeys // n_v, np.asarray(vuniq, dtype=float)[akeys % n_v]
         n_a = len(akeys)
         day = np.full(n_a, nat, dtype=np.int64)
         np.minimum.at(day, self.row_aid, row_day)
@@ -57,8 +89,8 @@ class Assessments:
         first = np.full(n_a, len(row_day), dtype=np.int64)
         np.minimum.at(first, self.row_aid[hit], np.flatnonzero(hit))
         first = np.where(first == len(row_day), 0, first)
-        self.a_subj = k_subj[by_key]
-        self.a_vis = np.asarray(k_vis, dtype=float)[by_key]
+        self.a_subj = k_subj
+        self.a_vis = k_vis
         if (day == nat).any():
             i = first[day == nat][0]
             raise ValidationFailed(
@@ -163,7 +195,7 @@ def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
         chosen = select_reader(tu, "TU", settings)
     except (ValueError, KeyError):
         chosen = tu.iloc[0:0]
-    both = pd.concat([chosen, tu], ignore_index=True)
+    both = chosen if len(chosen) == len(tu) else pd.concat([chosen, tu], ignore_index=True)
     lesions = both.drop_duplicates(["USUBJID", "TULNKID"])[["USUBJID", "TULNKID", "TULOC"]]
     lesions = lesions.rename(columns={"TULNKID": "TRLNKID"})
     lesions["NODAL"] = lesions["TULOC"].eq(NODAL_LOCATION).to_numpy()
