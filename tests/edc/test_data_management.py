@@ -295,3 +295,19 @@ def test_openapi_document_describes_bodies_answers_and_errors(api):
     dose_out = doc["components"]["schemas"]["DoseOut"]["properties"]
     assert {"id", "version", "drug_code", "cycle", "dose_date"} <= set(dose_out)
     assert "password_hash" not in doc["components"]["schemas"]["UserOut"]["properties"]
+
+
+def test_queries_do_not_void_a_signature(api, sid):
+    dose = api("inv_a", "POST", f"/api/subjects/{sid}/doses", json=DOSE).json()
+    _sign(api, sid)
+    q = api(
+        "mon_a",
+        "POST",
+        "/api/queries",
+        json={"record_table": "dose", "record_id": dose["id"], "field": "dose", "text": "?"},
+    ).json()
+    answered = api(
+        "coord_a", "POST", f"/api/queries/{q['id']}/answer", json={"answer": "ok", "version": q["version"]}
+    ).json()
+    api("mon_a", "POST", f"/api/queries/{q['id']}/close", json={"version": answered["version"]})
+    assert api("inv_a", "GET", f"/api/subjects/{sid}/signatures").json()[0]["valid"] is True

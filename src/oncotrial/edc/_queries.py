@@ -42,7 +42,7 @@ def open_query(session: Session, actor: User, form: QueryIn) -> Query:
         text=form.text,
         opened_by=actor.id,
     )
-    return _writer.insert(session, actor, query, subject=subject, reason=None)
+    return _writer.insert(session, actor, query, subject=subject, reason=None, void_signatures=False)
 
 
 def raise_check_query(
@@ -59,7 +59,9 @@ def raise_check_query(
         text=text,
         opened_by=actor.id,
     )
-    return _writer.insert(session, actor, query, subject=subject, reason=f"edit check {code}")
+    return _writer.insert(
+        session, actor, query, subject=subject, reason=f"edit check {code}", void_signatures=False
+    )
 
 
 def _transition(
@@ -80,8 +82,16 @@ def _transition(
             f"a query that is {query.status} cannot be {reason}; expected {[s.value for s in allowed_from]}",
             code="query_state",
         )
+    # A query is a conversation about the casebook, not its data: signatures stay valid.
     return _writer.update(
-        session, actor, query, changes, subject=subject, expected_version=expected_version, reason=reason
+        session,
+        actor,
+        query,
+        changes,
+        subject=subject,
+        expected_version=expected_version,
+        reason=reason,
+        void_signatures=False,
     )
 
 

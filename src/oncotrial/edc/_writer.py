@@ -115,8 +115,12 @@ def insert(
     subject: Subject | None,
     reason: str | None = None,
     check: bool = True,
+    void_signatures: bool = True,
 ) -> R:
-    """Add a new record with its audit entry; ``check=False`` only for trial set-up and lock changes."""
+    """Add a new record with its audit entry; ``check=False`` only for trial set-up and lock changes.
+
+    ``void_signatures=False`` for records that are not casebook data (queries).
+    """
     lock_head(session)
     if check:
         check_writable(session, subject)
@@ -136,7 +140,8 @@ def insert(
         encode_value(record_values(record)),  # type: ignore[attr-defined]
     )
     append(session, actor, [change], reason)
-    _void_signatures(session, actor, subject, f"{table} {record.id} added")  # type: ignore[attr-defined]
+    if void_signatures:
+        _void_signatures(session, actor, subject, f"{table} {record.id} added")  # type: ignore[attr-defined]
     return record
 
 
