@@ -118,3 +118,9 @@ def test_serve_starts_the_api_on_the_database(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_refuses_a_database_without_the_schema(tmp_path):
+    result = _run("serve", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert result.exit_code == 2
+    assert "run `oncotrial db init` first" in result.output

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 
 from oncotrial.cli import app
 from oncotrial.cli._common import console, err_console, reported_errors
@@ -158,8 +159,23 @@ def serve(
 
     import uvicorn
 
+    from oncotrial.edc import make_engine
+    from oncotrial.edc._migrate import current_revision, head_revision
+    from oncotrial.errors import OncotrialError
+
+    url = _settings(database_url).database_url
+    with reported_errors():
+        engine = make_engine(url)
+        revision = current_revision(engine)
+        engine.dispose()
+        if revision != head_revision():
+            raise OncotrialError(
+                ("database_url",),
+                make_url(url).render_as_string(hide_password=True),
+                f"the schema is at {revision or 'nothing'}, not {head_revision()}: run `oncotrial db init` first",
+            )
     if database_url:
-        # uvicorn's workers build the app from the environment: hand the URL over there.
+        # uvicorn builds the app from the environment: hand the URL over there.
         os.environ["ONCOTRIAL_DATABASE_URL"] = database_url
         get_settings.cache_clear()
     console.print(f"serving on http://{host}:{port}/ (API docs at /docs)", highlight=False)
