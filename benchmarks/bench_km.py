@@ -9,7 +9,7 @@ Each tool gets the same data (exponential event times with uniform censoring,
 about 30% censored) in two forms: whole days (as trial data are recorded) and
 continuous times. Times are CPU seconds (user + system of the process, which
 other work on a shared machine does not inflate as it does wall time), the best
-of several runs (one run at 10^7), of fitting the curve and computing the median
+of several runs (three at 10^7), of fitting the curve and computing the median
 with its 95% interval (log-log band for oncotrial and R; lifelines' own
 exponential Greenwood band, its only choice). Peak memory: tracemalloc's peak for the Python tools, R's
 ``gc()`` "max used" for R (both net of the input data). R runs through
@@ -128,7 +128,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for n in args.sizes:
-        reps = 1 if n >= 10**7 else (10 if n >= 10**5 else 50)
+        reps = 3 if n >= 10**7 else (10 if n >= 10**5 else 50)
         for integer_days in (True, False):
             t, e = make_data(n, integer_days)
             o_time, o_mem, o_res = measure(ours(t, e), reps)
