@@ -2,8 +2,8 @@
 
 Each entry's ``hash`` is the SHA-256 of its own content and the previous entry's
 hash, so altering, removing or inserting an entry breaks the chain at that point.
-Every writer first locks the one-row chain head (``audit_head``), which serialises
-writes and keeps sequence numbers contiguous. :func:`verify_chain` walks the whole
+Appending locks the one-row chain head (``audit_head``) until the transaction ends,
+which serialises the ends of writes and keeps sequence numbers contiguous. :func:`verify_chain` walks the whole
 chain and reports every break; the head hash it returns can be recorded outside
 the database (e.g. in a monitoring report) to anchor the chain.
 """

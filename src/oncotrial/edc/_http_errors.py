@@ -17,7 +17,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from oncotrial.edc._errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
@@ -60,6 +60,17 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return JSONResponse(_body(problems), status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL aborts one of two writers that wait on each other (deadlock, 40P01) or
+        # cannot be serialised (40001): nothing was stored, and a retry will pass.
+        if getattr(exc.orig, "sqlstate", None) in ("40P01", "40001"):
+            problem = Problem(
+                (), "a concurrent write conflicted with this one; nothing was stored: retry", "retry"
+            )
+            return JSONResponse(_body([problem]), status_code=409)
+        raise exc
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:

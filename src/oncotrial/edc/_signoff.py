@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from oncotrial.edc import _writer
 from oncotrial.edc._access import Action, get_subject, require
-from oncotrial.edc._audit import AuditChange, append, encode_value, lock_head
+from oncotrial.edc._audit import AuditChange, append, encode_value
 from oncotrial.edc._auth import verify_password
 from oncotrial.edc._models import Signature, Subject, SubjectStatus, Trial, User, utcnow
 from oncotrial.edc._trial import get_trial
@@ -33,7 +33,6 @@ def sign_casebook(session: Session, actor: User, subject_id: int, form: SignIn) 
         )
     signature = Signature(subject_id=subject.id, signer_id=actor.id, meaning=form.meaning, signed_at=utcnow())
     # The signature itself is not a change of signed data: insert without voiding.
-    lock_head(session)
     _writer.check_writable(session, subject)
     session.add(signature)
     session.flush()

@@ -2,13 +2,17 @@
 
 :func:`insert`, :func:`update` and :func:`delete` each
 
-1. lock the audit chain head (serialising writers; see :mod:`oncotrial.edc._audit`),
-2. refuse the write when the database is locked or the subject frozen,
-3. check the version the caller read (optimistic concurrency) and, after first
+1. refuse the write when the database is locked or the subject frozen (reading both
+   flags ``FOR SHARE``, so that a lock or freeze waits for writes under way),
+2. check the version the caller read (optimistic concurrency) and, after first
    entry, that a reason is given,
-4. write the change and one audit entry per changed field (insert and delete: one
-   entry holding the whole record),
-5. void the subject's valid casebook signatures, since signed data changed.
+3. write the change, then lock the audit chain head (serialising the end of every
+   write; see :mod:`oncotrial.edc._audit`) and append one audit entry per changed
+   field (insert and delete: one entry holding the whole record),
+4. void the subject's valid casebook signatures, since signed data changed.
+
+The chain head is taken as late as possible, so writers queue on it only for their
+last few statements and the commit.
 
 Nothing here commits: the caller's unit of work does.
 """
@@ -22,7 +26,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from oncotrial.edc._audit import AuditChange, append, encode_value, lock_head
+from oncotrial.edc._audit import AuditChange, append, encode_value
 from oncotrial.edc._errors import Conflict, Locked
 from oncotrial.edc._models import Signature, Subject, Trial, User, utcnow
 from oncotrial.errors import OncotrialError
@@ -60,15 +64,19 @@ def require_reason(reason: str | None) -> str:
 def check_writable(session: Session, subject: Subject | None) -> None:
     """Refuse any write while the database is locked or the subject is frozen.
 
-    Call after :func:`~oncotrial.edc._audit.lock_head`, so that a lock or freeze
-    committed meanwhile is seen (the flags are re-read).
+    The flags are read ``FOR SHARE`` (on PostgreSQL): locking the database or freezing the
+    subject (an UPDATE of those rows) waits until this transaction ends, and a lock or
+    freeze committed before is seen. SQLite runs one writer at a time anyway.
     """
-    row = session.execute(select(Trial.study_id, Trial.locked).order_by(Trial.id).limit(1)).first()
+    stmt = select(Trial.study_id, Trial.locked).order_by(Trial.id).limit(1).with_for_update(read=True)
+    row = session.execute(stmt).first()
     if row is not None and row.locked:
         raise Locked("trial", row.study_id, "the database is locked: no data may be written")
     if subject is not None and subject.id is not None:
-        session.refresh(subject, ["frozen"])
-        if subject.frozen:
+        frozen = session.execute(
+            select(Subject.frozen).where(Subject.id == subject.id).with_for_update(read=True)
+        ).scalar_one()
+        if frozen:
             raise Locked(
                 "subject",
                 subject.subject_number or subject.screening_number,
@@ -121,7 +129,6 @@ def insert(
 
     ``void_signatures=False`` for records that are not casebook data (queries).
     """
-    lock_head(session)
     if check:
         check_writable(session, subject)
     session.add(record)
@@ -159,7 +166,6 @@ def update(
 ) -> R:
     """Change fields of a record read at ``expected_version``; one audit entry per changed field."""
     reason = require_reason(reason)
-    lock_head(session)
     if check:
         check_writable(session, subject)
     current = getattr(record, "version", None)
@@ -219,7 +225,6 @@ def delete(
 ) -> None:
     """Delete a record read at ``expected_version``; the audit entry keeps its last values."""
     reason = require_reason(reason)
-    lock_head(session)
     check_writable(session, subject)
     if expected_version is not None and record.version != expected_version:
         raise Conflict(
