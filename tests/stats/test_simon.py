@@ -3,10 +3,12 @@
 Where each reference row comes from is stated beside it:
 
 * SIMON_1989: rows of Simon R (1989), Controlled Clinical Trials 10:1-10,
-  Table 1 (p1 - p0 = 0.20), as printed there and widely reproduced: r1/n1, r/n,
-  EN(p0) to one decimal and PET(p0) to two. Only rows whose every entry we are
-  sure of are listed (the p0 = 0.40 .. 0.70 rows are left out for that reason;
-  for p0 = 0.30 / alpha 0.05 / beta 0.20 only the optimal design).
+  Table 1 (p1 - p0 = 0.20): r1/n1, r/n, EN(p0) to one decimal and PET(p0) to two,
+  transcribed from the widely reproduced table (the paper itself could not be
+  consulted where these tests were written). Only rows whose every entry was
+  certain are listed: the p0 = 0.40 .. 0.70 rows and the minimax design for
+  p0 = 0.30 / alpha 0.05 / beta 0.20 are left out because the transcription of
+  one of their entries was in doubt.
 * CLINFUN: output printed in the documentation of R's clinfun package
   (veseshan/clinfun on GitHub, ``dev/reference/ph2simon.html`` and
   ``dev/reference/twostage.admissible.html``), EN(p0) and PET(p0) as printed.
