@@ -1,4 +1,4 @@
-"""simon_design, its operating characteristics and decisions.
+"""simon_design against published Simon designs (optimal, minimax, admissible).
 
 Where each reference row comes from is stated beside it:
 
