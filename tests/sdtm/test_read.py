@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from oncotrial.errors import OncotrialError, ValidationFailed
-from oncotrial.sdtm import read_sdtm, write_sdtm
+from oncotrial.sdtm import SdtmPackage, read_sdtm, write_sdtm
 
 
 def test_reference_package_reads_every_domain_with_spec_types(reference_sdtm: Path) -> None:
@@ -134,3 +134,15 @@ def test_csv_with_a_byte_order_mark_is_read(small_package, tmp_path: Path) -> No
     dm = pd.read_csv(tmp_path / "dm.csv", dtype=str, keep_default_na=False)
     dm.to_csv(tmp_path / "dm.csv", index=False, encoding="utf-8-sig")
     assert read_sdtm(tmp_path)["DM"].columns[0] == "STUDYID"
+
+
+def test_absent_ae_reads_as_no_adverse_events(reference_sdtm: Path, tmp_path: Path) -> None:
+    for path in reference_sdtm.iterdir():
+        if path.stem != "ae":
+            shutil.copy(path, tmp_path / path.name)
+    pkg = read_sdtm(tmp_path)
+    assert "AE" not in pkg
+    ae = pkg.table("AE")
+    assert ae.empty and {"USUBJID", "AETERM", "AETOXGR", "AESTDTC"} <= set(ae.columns)
+    with pytest.raises(KeyError, match="domain EX is not in the SDTM package"):
+        SdtmPackage({}).table("EX")

@@ -12,8 +12,8 @@ def test_every_domain_has_study_and_subject_ids_required() -> None:
         assert {"STUDYID", "USUBJID"} <= set(spec.required_names), spec.name
 
 
-def test_optional_domains_are_sv_and_cm() -> None:
-    assert sorted(n for n, s in DOMAINS.items() if not s.required) == ["CM", "SV"]
+def test_optional_domains_are_ae_sv_and_cm() -> None:
+    assert sorted(n for n, s in DOMAINS.items() if not s.required) == ["AE", "CM", "SV"]
 
 
 def test_lookup_is_case_insensitive_and_unknown_names_fail() -> None:

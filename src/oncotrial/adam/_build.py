@@ -61,7 +61,7 @@ def build_adam(
         adrs=adrs,
         adtr=build_adtr(tables.computed, dataset_adsl=adsl, baseline=baseline),
         adtte=build_adtte(adsl, dataset_adrs=adrs, protocol=protocol, rules=rules),
-        adae=build_adae(sdtm["AE"], dataset_adsl=adsl, protocol=protocol),
+        adae=build_adae(sdtm.table("AE"), dataset_adsl=adsl, protocol=protocol),
         adex=build_adex(sdtm["EX"], dataset_adsl=adsl, protocol=protocol),
         discrepancies=compare_responses(tables, protocol),
         baseline=baseline,

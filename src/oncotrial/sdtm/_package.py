@@ -36,6 +36,19 @@ class SdtmPackage(Mapping[str, pd.DataFrame]):
             where = f" in {self.source}" if self.source else ""
             raise KeyError(f"domain {name.upper()} is not in the SDTM package{where}") from None
 
+    def table(self, name: str) -> pd.DataFrame:
+        """A domain's table; for an optional domain that is absent, an empty one ("none recorded").
+
+        An absent required domain is still a ``KeyError`` (:func:`read_sdtm` checks for those).
+        """
+        from oncotrial.sdtm._specs import DOMAINS  # the specs import nothing of this module
+
+        name = name.upper()
+        spec = DOMAINS.get(name)
+        if name not in self.domains and spec is not None and not spec.required:
+            return spec.empty()
+        return self[name]
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.upper() in self.domains
 

@@ -107,8 +107,8 @@ def read_sdtm(folder: str | Path, *, encoding: str | None = None) -> SdtmPackage
     ----------
     folder
         A directory with one file per domain, ``<domain>.xpt`` (SAS transport) or
-        ``<domain>.csv``, in lower or upper case. DM, EX, DS and AE are required, with
-        TU and TR (measurements) or RS (recorded responses); SV and CM are optional.
+        ``<domain>.csv``, in lower or upper case. DM, EX and DS are required, with
+        TU and TR (measurements) or RS (recorded responses); AE, SV and CM are optional (absent means none recorded).
     encoding
         Text encoding of the files; by default UTF-8 is tried, then cp1252 (Windows
         SAS, as in the CDISC pilot files).

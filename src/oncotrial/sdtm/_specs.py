@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 __all__ = ["DOMAINS", "DomainSpec", "Variable", "domain_spec"]
 
 VarType = Literal["Char", "Num"]
@@ -64,6 +66,13 @@ class DomainSpec:
 
     def labels(self) -> dict[str, str]:
         return {v.name: v.label for v in self.variables}
+
+    def empty(self) -> pd.DataFrame:
+        """A table of this domain with every variable and no rows ("none recorded")."""
+        numeric = set(self.numeric_names)
+        return pd.DataFrame(
+            {v.name: pd.Series(dtype=float if v.name in numeric else object) for v in self.variables}
+        )
 
 
 def _v(
@@ -214,6 +223,8 @@ AE = DomainSpec(
         _v("AESTDTC", "Start Date/Time of Adverse Event", req=True),
         _v("AEENDTC", "End Date/Time of Adverse Event"),
     ),
+    # SDTM submits no empty datasets: a study without adverse events has no AE file.
+    required=False,
 )
 
 DS = DomainSpec(

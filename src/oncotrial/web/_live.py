@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from oncotrial.edc._trial import trial_protocol
 from oncotrial.edc.sdtm import extract_sdtm
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.model import EndpointKind
-from oncotrial.sdtm import DOMAINS, SdtmPackage
+from oncotrial.sdtm import SdtmPackage
 
 __all__ = ["LiveAnalysis", "data_version", "live_analysis", "survival_endpoints"]
 
@@ -64,22 +63,6 @@ def data_version(session: Session) -> str:
     return f"{head.seq}:{head.hash}" if head else "empty"
 
 
-def with_empty_domains(sdtm: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Add an empty table (every spec variable, no rows) for each required domain not extracted.
-
-    The EDC's extraction leaves out a domain with no rows (no adverse event yet, say); the
-    ADaM builders expect every required domain, so an empty one stands for "none recorded".
-    """
-    out = dict(sdtm)
-    for name, spec in DOMAINS.items():
-        if spec.required and name not in out:
-            numeric = set(spec.numeric_names)
-            out[name] = pd.DataFrame(
-                {v.name: pd.Series(dtype=float if v.name in numeric else object) for v in spec.variables}
-            )
-    return out
-
-
 _cache: dict[str, LiveAnalysis] = {}
 _lock = threading.Lock()
 
@@ -92,7 +75,7 @@ def live_analysis(session: Session, user: User) -> LiveAnalysis:
     if cached is not None:
         return cached
     protocol = trial_protocol(session)
-    sdtm = with_empty_domains(extract_sdtm(session, user))
+    sdtm = extract_sdtm(session, user)
     try:
         adam = build_adam(SdtmPackage(sdtm), protocol)
     except (ValueError, KeyError) as exc:  # e.g. no enrolled subject yet
