@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oncotrial.recist._criteria import MAX_TARGETS_PER_ORGAN, MIN_NODAL_TARGET_MM, MIN_NON_NODAL_TARGET_MM
+from oncotrial.recist.criteria import MAX_TARGETS_PER_ORGAN, MIN_NODAL_TARGET_MM, MIN_NON_NODAL_TARGET_MM
 from oncotrial.simulate import Scenario
 from oncotrial.simulate._latent import draw_latent
 from oncotrial.simulate._tumour import NODE, ORGANS, draw_lesions, read_scans

@@ -51,7 +51,7 @@ STEPS = (
 
 def _thresholds() -> tuple[float, ...]:
     """The RECIST 1.1 cut-offs drawn on the waterfall and spider plots (% change)."""
-    from oncotrial.recist._criteria import PD_MIN_INCREASE, PR_MIN_DECREASE
+    from oncotrial.recist.criteria import PD_MIN_INCREASE, PR_MIN_DECREASE
 
     return (-100 * PR_MIN_DECREASE, 100 * PD_MIN_INCREASE)
 

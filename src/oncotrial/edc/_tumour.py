@@ -37,7 +37,7 @@ from oncotrial.edc._trial import trial_protocol
 from oncotrial.edc.forms import TumourAssessmentIn
 from oncotrial.errors import Problem, ValidationFailed
 from oncotrial.recist import RecistSettings, evaluate_timepoints
-from oncotrial.recist._criteria import (
+from oncotrial.recist.criteria import (
     MAX_TARGETS,
     MAX_TARGETS_PER_ORGAN,
     MIN_NODAL_TARGET_MM,

@@ -15,6 +15,7 @@ Examples
 35
 """
 
+from oncotrial.recist import criteria
 from oncotrial.recist._baseline import check_baseline
 from oncotrial.recist._best import best_overall_response
 from oncotrial.recist._explain import SubjectExplanation, explain_subject
@@ -27,6 +28,7 @@ __all__ = [
     "SubjectExplanation",
     "best_overall_response",
     "check_baseline",
+    "criteria",
     "evaluate_timepoints",
     "explain_subject",
     "overall_response",

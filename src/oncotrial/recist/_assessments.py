@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import Problem, ValidationFailed
-from oncotrial.recist._criteria import NODAL_LOCATION
 from oncotrial.recist._dates import parse_dates
 from oncotrial.recist._input import require_columns, select_reader
 from oncotrial.recist._settings import RecistSettings
+from oncotrial.recist.criteria import NODAL_LOCATION
 
 __all__ = ["NS_PER_DAY", "Assessments", "build_assessments"]
 

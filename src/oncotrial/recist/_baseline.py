@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.recist._assessments import build_assessments
-from oncotrial.recist._criteria import (
+from oncotrial.recist._grid import lesion_grid
+from oncotrial.recist._settings import RecistSettings
+from oncotrial.recist.criteria import (
     MAX_TARGETS,
     MAX_TARGETS_PER_ORGAN,
     MIN_NODAL_TARGET_MM,
     MIN_NON_NODAL_TARGET_MM,
 )
-from oncotrial.recist._grid import lesion_grid
-from oncotrial.recist._settings import RecistSettings
 
 __all__ = ["BASELINE_CHECK_COLUMNS", "check_baseline"]
 

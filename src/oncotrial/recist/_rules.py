@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, RESPONSES, SD
-from oncotrial.recist._criteria import CR_NODE_MAX_MM, PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE, PR_MIN_DECREASE
+from oncotrial.recist.criteria import CR_NODE_MAX_MM, PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE, PR_MIN_DECREASE
 
 __all__ = ["join_ids", "timepoint_rules"]
 

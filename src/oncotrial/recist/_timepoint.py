@@ -11,16 +11,16 @@ import pandas as pd
 
 from oncotrial.recist._assessments import Assessments, build_assessments
 from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, decode
-from oncotrial.recist._criteria import (
+from oncotrial.recist._grid import lesion_grid
+from oncotrial.recist._rules import join_ids, timepoint_rules
+from oncotrial.recist._settings import RecistSettings
+from oncotrial.recist._tables import overall_codes
+from oncotrial.recist.criteria import (
     CR_NODE_MAX_MM,
     PD_MIN_ABSOLUTE_MM,
     PD_MIN_INCREASE,
     PR_MIN_DECREASE,
 )
-from oncotrial.recist._grid import lesion_grid
-from oncotrial.recist._rules import join_ids, timepoint_rules
-from oncotrial.recist._settings import RecistSettings
-from oncotrial.recist._tables import overall_codes
 
 __all__ = ["TIMEPOINT_COLUMNS", "evaluate_timepoints"]
 

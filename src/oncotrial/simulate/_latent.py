@@ -35,7 +35,7 @@ import numpy as np
 from scipy import optimize
 
 from oncotrial.errors import OncotrialError
-from oncotrial.recist._criteria import PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE
+from oncotrial.recist.criteria import PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE
 from oncotrial.simulate._scenario import Scenario
 
 __all__ = [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oncotrial.recist._criteria import (
+from oncotrial.recist.criteria import (
     CR_NODE_MAX_MM,
     MAX_TARGETS,
     MAX_TARGETS_PER_ORGAN,
