@@ -26,14 +26,14 @@ from oncotrial.protocol import read_protocol
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _cheap_password_hashing() -> Iterator[None]:
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     # argon2's default cost (~50 ms a hash) is right for a server and too slow for hundreds
-    # of test users; the algorithm and code path stay the same.
-    saved = _auth._hasher
-    _auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    yield
-    _auth._hasher = saved
+    # of test users; the algorithm and code path stay the same. Only for tests in this folder.
+    monkeypatch.setattr(_auth, "_hasher", _CHEAP_HASHER)
 
 
 @pytest.fixture(scope="session")
