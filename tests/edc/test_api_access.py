@@ -27,12 +27,15 @@ FREEZERS = {"mon_a", "admin"}
 ADMINS = {"admin"}
 # Users whose role could act, but not at site 101: they must get 404.
 HIDDEN = {"read": {"inv_b", "coord_b", "mon_b"}, "enter": {"inv_b", "coord_b"}, "query": {"mon_b"},
-          "sign": {"inv_b"}, "freeze": {"mon_b"}, "admin": set()}  # fmt: skip
+          "answer": {"inv_b", "coord_b"}, "sign": {"inv_b"}, "freeze": {"mon_b"}, "admin": set(),
+          "export": set()}  # fmt: skip
 ALLOWED = {
     "read": READERS,
     "enter": ENTERERS,
     "query": MONITORS,
+    "answer": ENTERERS,
     "sign": SIGNERS,
+    "export": {"admin", "stat"},
     "freeze": FREEZERS,
     "admin": ADMINS,
 }
@@ -40,6 +43,12 @@ ALLOWED = {
 DOSE = {"drug_code": "PD1", "cycle": 2, "dose_date": "2024-01-31", "dose": 200, "unit": "mg"}
 AE = {"term": "Anaemia", "grade": 2, "serious": False, "relatedness": {"NABP": "RELATED", "PD1": "NOT RELATED"},
       "start_date": "2024-01-20", "action_taken": "DOSE NOT CHANGED"}  # fmt: skip
+
+TARGET = {"lesion": {"code": "T01", "category": "TARGET", "location": "LIVER"}, "diameter_mm": 40}
+THERAPY = {"category": "CONCOMITANT", "name": "ondansetron", "start_date": "2024-01-10"}
+EOT = {"end_date": "2024-03-01", "reason_code": "PROGRESSIVE_DISEASE"}
+CONTACT = {"contact_date": "2024-02-15", "status": "ALIVE"}
+DEATH = {"death_date": "2024-04-01", "cause": ""}
 
 ENDPOINTS = {
     "read subject": ("read", "GET", "/api/subjects/{sid}", None),
@@ -70,27 +79,90 @@ ENDPOINTS = {
     "lock database": ("admin", "POST", "/api/trial/lock", {"reason": "final analysis"}),
     "verify audit": ("admin", "GET", "/api/audit/verify", None),
     "create site": ("admin", "POST", "/api/sites", {"code": "103", "name": "Site C"}),
+    "create user": ("admin", "POST", "/api/users", {"username": "new", "full_name": "New", "role": "statistician", "password": PASSWORD}),
+    "unlock database": ("admin", "POST", "/api/trial/unlock", {"reason": "late data"}),
+    "export SDTM domain": ("export", "GET", "/api/export/sdtm/dm.csv", None),
+    "change screening": ("enter", "PATCH", "/api/subjects/{scr}/screening", {"values": {"ecog": 0}, "version": 1, "reason": "lab repeated"}),
+    "enroll subject": ("enter", "POST", "/api/subjects/{scr}/enroll", {"enrollment_date": "2024-03-05", "version": 1}),
+    "record tumour assessment": ("enter", "POST", "/api/subjects/{sid}/tumour-assessments", {"visit_number": 1, "visit": "BASELINE", "assessment_date": "2024-01-08", "measurements": [TARGET]}),
+    "correct measurement": ("enter", "PATCH", "/api/lesion-measurements/{mid}", {"version": 1, "reason": "misread", "diameter_mm": 41}),
+    "correct investigator response": ("enter", "PATCH", "/api/tumour-assessments/{aid}", {"version": 1, "reason": "typo", "investigator_response": None}),
+    "correct adverse event": ("enter", "PATCH", "/api/adverse-events/{aeid}", {"version": 1, "reason": "r", "data": {**AE, "grade": 3}}),
+    "delete adverse event": ("enter", "DELETE", "/api/adverse-events/{aeid}?version=1&reason=duplicate", None),
+    "correct therapy": ("enter", "PATCH", "/api/therapies/{thid}", {"version": 1, "reason": "r", "data": THERAPY | {"name": "granisetron"}}),
+    "correct end of treatment": ("enter", "PATCH", "/api/end-of-treatment/{eotid}", {"version": 1, "reason": "r", "data": EOT | {"reason_code": "WITHDRAWAL"}}),
+    "correct survival contact": ("enter", "PATCH", "/api/survival-contacts/{scid}", {"version": 1, "reason": "r", "data": CONTACT | {"contact_date": "2024-02-16"}}),
+    "correct death": ("enter", "PATCH", "/api/death/{deid}", {"version": 1, "reason": "r", "data": DEATH | {"cause": "disease progression"}}),
+    "list therapies": ("read", "GET", "/api/subjects/{oid}/therapies", None),
+    "list end of treatment": ("read", "GET", "/api/subjects/{oid}/end-of-treatment", None),
+    "list survival contacts": ("read", "GET", "/api/subjects/{oid}/survival-contacts", None),
+    "list death": ("read", "GET", "/api/subjects/{oid}/death", None),
+    "answer query": ("answer", "POST", "/api/queries/{qid}/answer", {"answer": "checked at source", "version": 1}),
+    "close query": ("query", "POST", "/api/queries/{qid}/close", {"version": 1}),
 }  # fmt: skip
 
 
 @pytest.fixture
 def site_a_subject(world):
+    """Ids at site 101: a subject with a dose; another with every other form; one in screening."""
+    from oncotrial.edc import create_record, open_query, record_assessment, screen_subject
+    from oncotrial.edc._models import LesionMeasurement
+    from oncotrial.edc.forms import (
+        AdverseEventIn,
+        DeathIn,
+        DoseIn,
+        EndOfTreatmentIn,
+        QueryIn,
+        ScreeningIn,
+        SurvivalContactIn,
+        TherapyIn,
+        TumourAssessmentIn,
+    )
+
     with world.session() as s:
         inv = world.user(s, "inv_a")
         subject = enrolled_subject(s, inv)
-        from oncotrial.edc.forms import DoseIn
-
         dose = record_dose(
             s, inv, subject.id, DoseIn(**{**DOSE, "cycle": 1, "dose_date": dt.date(2024, 1, 10)})
         )
+        other = enrolled_subject(s, inv)
+        ids = {"sid": subject.id, "did": dose.id, "oid": other.id}
+        ids["aeid"] = create_record(s, inv, "adverse-events", other.id, AdverseEventIn.model_validate(AE)).id
+        ids["thid"] = create_record(s, inv, "therapies", other.id, TherapyIn.model_validate(THERAPY)).id
+        ids["eotid"] = create_record(
+            s, inv, "end-of-treatment", other.id, EndOfTreatmentIn.model_validate(EOT)
+        ).id
+        ids["scid"] = create_record(
+            s, inv, "survival-contacts", other.id, SurvivalContactIn.model_validate(CONTACT)
+        ).id
+        ids["deid"] = create_record(s, inv, "death", other.id, DeathIn.model_validate(DEATH)).id
+        baseline = TumourAssessmentIn.model_validate(
+            {
+                "visit_number": 1,
+                "visit": "BASELINE",
+                "assessment_date": "2024-01-08",
+                "measurements": [TARGET],
+            }
+        )
+        ids["aid"] = record_assessment(s, inv, other.id, baseline).id
+        ids["mid"] = s.query(LesionMeasurement.id).filter_by(assessment_id=ids["aid"]).scalar()
+        query = QueryIn(record_table="dose", record_id=dose.id, field="dose", text="?")
+        ids["qid"] = open_query(s, world.user(s, "mon_a"), query).id
+        screening = ScreeningIn(
+            site_code="101",
+            consent_date=dt.date(2024, 3, 1),
+            screening_date=dt.date(2024, 3, 2),
+            values=ELIGIBLE,
+        )
+        ids["scr"] = screen_subject(s, inv, screening).id
         s.commit()
-        return subject.id, dose.id
+        return ids
 
 
 def _fill(value, ids):
     if isinstance(value, str):
-        text = value.format(sid=ids[0], did=ids[1])
-        return int(text) if value == "{did}" else text
+        text = value.format(**ids)
+        return int(text) if value.startswith("{") and value.endswith("}") else text
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
     return value
@@ -124,7 +196,7 @@ def test_subject_list_shows_only_own_sites(api, world, site_a_subject, who):
 
 
 def test_screening_change_after_enrollment_is_refused(api, site_a_subject):
-    sid, _ = site_a_subject
+    sid = site_a_subject["sid"]
     response = api(
         "inv_a",
         "PATCH",
