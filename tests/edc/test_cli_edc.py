@@ -124,3 +124,40 @@ def test_serve_refuses_a_database_without_the_schema(tmp_path):
     result = _run("serve", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
     assert result.exit_code == 2
     assert "run `oncotrial db init` first" in result.output
+
+
+def test_recorded_head_anchors_the_chain_against_a_rewrite(tmp_path):
+    import json
+    import sqlite3
+
+    db = tmp_path / "edc.db"
+    url = ["--database-url", f"sqlite:///{db}"]
+    _run("db", "init", *url)
+    _run("site", "add", "101", "Site A", *url)
+    head = json.loads(_run("audit", "verify", "--json", *url).output)["head_hash"]
+    _run("site", "add", "102", "Site B", *url)  # the chain grows: the anchor is still in it
+    assert _run("audit", "verify", "--anchor", head[:16], *url).exit_code == 0
+
+    # Someone with file access rewrites entry 2 and recomputes every hash after it: the chain
+    # verifies on its own, but the anchored entry is gone.
+    from oncotrial.edc import AuditEntry, make_engine, make_sessionmaker
+    from oncotrial.edc._audit import GENESIS, entry_hash
+    from oncotrial.edc._models import AuditHead
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER audit_entry_no_update")
+    engine = make_engine(f"sqlite:///{db}")
+    with make_sessionmaker(engine)() as s:
+        prev = GENESIS
+        for entry in s.query(AuditEntry).order_by(AuditEntry.seq):
+            if entry.seq == 2:
+                entry.new_value = entry.new_value.replace("Site A", "Site Z")
+            entry.prev_hash = prev
+            entry.hash = prev = entry_hash(entry)
+        s.get(AuditHead, 1).hash = prev
+        s.commit()
+    engine.dispose()
+    assert _run("audit", "verify", *url).exit_code == 0  # a consistent forgery...
+    caught = _run("audit", "verify", "--anchor", head[:16], *url)
+    assert caught.exit_code == 1  # ...caught by the anchor
+    assert "the chain was rewritten before it" in caught.output
