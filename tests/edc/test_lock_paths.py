@@ -81,7 +81,7 @@ SUBJECT_WRITES = [
     ("inv_a", "POST", "/api/subjects/{sid}/death", {"death_date": "2024-03-01"}),
     ("inv_a", "POST", "/api/subjects/{sid}/tumour-assessments", {"visit_number": 2, "visit": "WEEK 6", "assessment_date": "2024-02-21", "measurements": [{**LESIONS[0], "diameter_mm": 30}]}),
     ("inv_a", "PATCH", "/api/lesion-measurements/{mid}", {"version": 1, "reason": "r", "diameter_mm": 41}),
-    ("inv_a", "PATCH", "/api/tumour-assessments/{aid}", {"version": 1, "reason": "r", "investigator_response": None}),
+    ("inv_a", "PATCH", "/api/tumour-assessments/{aid}", {"version": 1, "reason": "r", "investigator_response": "SD"}),
     ("mon_a", "POST", "/api/queries", {"record_table": "dose", "record_id": "{did}", "field": "dose_date", "text": "?"}),
     ("coord_a", "POST", "/api/queries/{qid}/answer", {"answer": "checked", "version": 1}),
     ("mon_a", "POST", "/api/queries/{qid}/close", {"version": 1}),
@@ -147,10 +147,18 @@ def test_frozen_subject_refuses_the_write_and_stores_nothing(api, world, ids, wr
 
 
 @pytest.mark.parametrize("write", SUBJECT_WRITES + TRIAL_WRITES, ids=lambda w: f"{w[1]} {w[2]}")
-def test_the_same_write_succeeds_when_unlocked(api, ids, write):
+def test_the_same_write_succeeds_when_unlocked_and_is_audited(api, world, ids, write):
     who, method, url, body = write
+    before = _audit_count(world)
     response = api(who, method, _fill(url, ids), json=_fill(body, ids))
     assert response.status_code < 300, response.text
+    with world.session() as s:
+        new = s.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
+    assert new, "every write leaves at least one audit entry"
+    assert {e.username for e in new} == {who}
+    for e in new:
+        if e.action != "insert":
+            assert e.reason, f"{e.action} of {e.table_name}.{e.field} without a reason"
 
 
 def test_unlock_needs_a_reason_and_then_writes_pass_again(api, ids):
