@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from oncotrial import __version__
-from oncotrial.edc._db import make_engine, make_sessionmaker
-from oncotrial.edc._http_errors import install_error_handlers
+from oncotrial.edc import make_engine, make_sessionmaker
+from oncotrial.edc.api import install_error_handlers
 from oncotrial.edc.api import router as api_router
 from oncotrial.settings import Settings, get_settings
 

@@ -19,7 +19,13 @@ from oncotrial.edc._access import (
     require,
     visible_subjects,
 )
-from oncotrial.edc._admin import change_own_password, create_site, create_user, set_password
+from oncotrial.edc._admin import (
+    MIN_PASSWORD_LENGTH,
+    change_own_password,
+    create_site,
+    create_user,
+    set_password,
+)
 from oncotrial.edc._audit import ChainBreak, ChainReport, verify_chain
 from oncotrial.edc._auth import (
     authenticate,
@@ -38,6 +44,7 @@ from oncotrial.edc._idempotency import idempotent_create
 from oncotrial.edc._models import (
     AdverseEvent,
     AuditEntry,
+    AuditHead,
     Base,
     Death,
     Dose,
@@ -72,6 +79,7 @@ from oncotrial.edc._tumour import (
     list_assessments,
     recompute_responses,
     record_assessment,
+    stored_rows,
     tu_tr_frames,
     update_investigator_response,
     update_measurement,
@@ -79,10 +87,12 @@ from oncotrial.edc._tumour import (
 
 __all__ = [
     "FORMS",
+    "MIN_PASSWORD_LENGTH",
     "PERMISSIONS",
     "Action",
     "AdverseEvent",
     "AuditEntry",
+    "AuditHead",
     "Base",
     "ChainBreak",
     "ChainReport",
@@ -150,6 +160,7 @@ __all__ = [
     "setup_trial",
     "sign_casebook",
     "signatures",
+    "stored_rows",
     "trial_protocol",
     "tu_tr_frames",
     "unit_of_work",

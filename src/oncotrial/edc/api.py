@@ -26,6 +26,7 @@ from oncotrial.edc._audit import verify_chain
 from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_for_token
 from oncotrial.edc._db import unit_of_work
 from oncotrial.edc._errors import NotAuthenticated
+from oncotrial.edc._http_errors import install_error_handlers, status_for
 from oncotrial.edc._idempotency import idempotent_create
 from oncotrial.edc._models import (
     AuditEntry,
@@ -44,7 +45,16 @@ from oncotrial.edc._models import (
 from oncotrial.edc._schemas import ERROR_RESPONSES, out_model
 from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn, TumourAssessmentIn
 
-__all__ = ["CurrentUser", "DbSession", "current_user", "db_session", "router", "serialize"]
+__all__ = [
+    "CurrentUser",
+    "DbSession",
+    "current_user",
+    "db_session",
+    "install_error_handlers",
+    "router",
+    "serialize",
+    "status_for",
+]
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 _bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")

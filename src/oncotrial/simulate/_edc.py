@@ -25,11 +25,11 @@ from oncotrial.edc import (
     create_site,
     create_user,
     enroll_subject,
+    record_assessment,
     record_dose,
     screen_subject,
     setup_trial,
 )
-from oncotrial.edc._tumour import record_assessment
 from oncotrial.edc.forms import (
     AdverseEventIn,
     DeathIn,

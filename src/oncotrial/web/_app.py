@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc import trial_protocol
 from oncotrial.web import (
     _assessment_pages,
     _auth_pages,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from oncotrial.edc import Action, get_subject
-from oncotrial.edc._tumour import record_assessment
+from oncotrial.edc import Action, get_subject, record_assessment
 from oncotrial.edc.forms import TumourAssessmentIn, parse_form
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _assessments, _edc

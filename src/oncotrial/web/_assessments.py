@@ -15,9 +15,16 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import Lesion, LesionMeasurement, User, get_subject
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc._tumour import list_assessments, stored_rows, tu_tr_frames
+from oncotrial.edc import (
+    Lesion,
+    LesionMeasurement,
+    User,
+    get_subject,
+    list_assessments,
+    stored_rows,
+    trial_protocol,
+    tu_tr_frames,
+)
 from oncotrial.edc.forms import LesionIn, MeasurementIn, TumourAssessmentIn
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.recist import RecistSettings, evaluate_timepoints

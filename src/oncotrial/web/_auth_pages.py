@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from oncotrial.edc._errors import NotAuthenticated
-from oncotrial.edc._models import Role
+from oncotrial.edc import NotAuthenticated, Role
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _edc
 from oncotrial.web._context import Page, load_page

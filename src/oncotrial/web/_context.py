@@ -19,10 +19,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from oncotrial.edc._errors import Conflict, NotAuthenticated, NotFound
-from oncotrial.edc._errors import Forbidden as EdcForbidden
-from oncotrial.edc._models import Role, User
-from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc import Conflict, NotAuthenticated, NotFound, Role, User, trial_protocol
+from oncotrial.edc import Forbidden as EdcForbidden
 from oncotrial.protocol import Protocol
 from oncotrial.settings import Settings
 from oncotrial.web._render import environment

@@ -24,9 +24,7 @@ from oncotrial.analysis import (
     compute_time_to_event,
     outcomes_from_adam,
 )
-from oncotrial.edc import User
-from oncotrial.edc._models import AuditHead
-from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc import AuditHead, User, trial_protocol
 from oncotrial.edc.sdtm import extract_sdtm
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.model import EndpointKind
