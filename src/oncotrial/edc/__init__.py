@@ -65,6 +65,15 @@ from oncotrial.edc._models import (
     User,
 )
 from oncotrial.edc._queries import answer_query, close_query, list_queries, open_query
+from oncotrial.edc._schedule import (
+    FollowUpStatus,
+    SubjectRecords,
+    SubjectSchedule,
+    Visit,
+    derive_schedule,
+    site_schedules,
+    visit_schedule,
+)
 from oncotrial.edc._signoff import freeze_subject, lock_database, sign_casebook, signatures, unlock_database
 from oncotrial.edc._subjects import (
     audit_trail,
@@ -100,6 +109,7 @@ __all__ = [
     "Death",
     "Dose",
     "EndOfTreatment",
+    "FollowUpStatus",
     "Forbidden",
     "Lesion",
     "LesionMeasurement",
@@ -112,12 +122,15 @@ __all__ = [
     "Signature",
     "Site",
     "Subject",
+    "SubjectRecords",
+    "SubjectSchedule",
     "SubjectStatus",
     "SurvivalContact",
     "Therapy",
     "Trial",
     "TumourAssessment",
     "User",
+    "Visit",
     "answer_query",
     "audit_trail",
     "authenticate",
@@ -130,6 +143,7 @@ __all__ = [
     "create_user",
     "delete_dose",
     "delete_record",
+    "derive_schedule",
     "eligibility",
     "enroll_subject",
     "freeze_subject",
@@ -160,6 +174,7 @@ __all__ = [
     "setup_trial",
     "sign_casebook",
     "signatures",
+    "site_schedules",
     "stored_rows",
     "trial_protocol",
     "tu_tr_frames",
@@ -174,4 +189,5 @@ __all__ = [
     "verify_chain",
     "verify_password",
     "visible_subjects",
+    "visit_schedule",
 ]
