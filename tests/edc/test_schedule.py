@@ -81,7 +81,7 @@ def test_next_scan_counts_from_the_first_dose_by_the_imaging_interval():
         FIRST,
     )
     scan2 = next(v for v in second.visits if v.kind == "scan")
-    assert (scan2.label, scan2.due) == ("Tumour assessment 2", SCHED.imaging_interval.after(scan.due))
+    assert (scan2.label, scan2.due) == ("Scan 2 after baseline", SCHED.imaging_interval.after(scan.due))
 
 
 def test_a_missed_scan_is_overdue_the_day_after_its_window():

@@ -298,3 +298,41 @@ def test_site_b_cannot_edit_site_a_records_or_answer_its_queries(web_env, coord,
         assert answered.status_code == 404
         assert f'id="query-{qid}"' not in other.get("/queries").text
     assert "2025-01-12" in coord.get(f"/subjects/{enrolled}").text  # nothing changed
+
+
+def _row(client: TestClient, sid: int, label: str, as_of: str) -> str:
+    html = client.get(f"/subjects?as_of={as_of}").text
+    return html.split(f'href="/subjects/{sid}">{label}</a>')[1].split("</tr>")[0]
+
+
+def test_subject_list_shows_follow_up_status_and_next_visit_due_from_the_protocol(coord, enrolled, protocol):
+    import datetime as dt
+
+    first = dt.date(2025, 1, 12)
+    dose(coord, enrolled, "PD1", 1, first.isoformat(), 200, "mg")
+    due = protocol.regimen.cycle_length.after(first)
+    row = _row(coord, enrolled, "A01-001", first.isoformat())
+    assert "<td>On treatment</td>" in row
+    assert f"<td>Cycle 2, {due}</td>" in row
+    assert '<span class="badge ok">✓ On time</span>' in row
+
+
+def test_subject_list_flags_an_overdue_visit_in_words_and_with_an_icon(coord, enrolled, protocol):
+    import datetime as dt
+
+    first = dt.date(2025, 1, 12)
+    dose(coord, enrolled, "PD1", 1, first.isoformat(), 200, "mg")
+    last_day = protocol.regimen.cycle_length.after(first) + dt.timedelta(
+        days=protocol.regimen.dose_window_days
+    )
+    assert "Overdue" not in _row(coord, enrolled, "A01-001", last_day.isoformat())
+    late = _row(coord, enrolled, "A01-001", (last_day + dt.timedelta(days=1)).isoformat())
+    assert '<span class="badge bad">⚠ Overdue: Cycle 2</span>' in late
+
+
+def test_subject_list_refuses_an_as_of_that_is_not_a_date(coord):
+    response = coord.get("/subjects?as_of=tomorrow")
+    assert (
+        response.status_code == 422
+        and "as_of: &#39;tomorrow&#39; is not a date (YYYY-MM-DD)" in response.text
+    )

@@ -219,6 +219,21 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     assert "Neutropenia, grade 3" in coord.page.inner_text("main")
     coord.shot("casebook-site")
 
+    # 4b. The subject list shows follow-up status, next visit due and an overdue flag in words.
+    coord.go("/subjects")
+    coord.page.fill("#f-as_of", "2025-02-01")
+    coord.page.click("button:has-text('Show')")
+    coord.page.wait_for_load_state()
+    row = coord.page.locator("#subjects tr", has_text="A01-001")
+    # anti-PD-1 cycle 1 on 2025-01-12 + the protocol's 21-day cycle = 2025-02-02
+    assert "On treatment" in row.inner_text() and "Cycle 2, 2025-02-02" in row.inner_text()
+    assert "✓ On time" in row.inner_text()
+    coord.page.fill("#f-as_of", "2025-05-01")
+    coord.page.click("button:has-text('Show')")
+    coord.page.wait_for_load_state()
+    assert "⚠ Overdue: Cycle 2" in coord.page.locator("#subjects tr", has_text="A01-001").inner_text()
+    coord.shot("subjects-schedule-overdue")
+
     # 5. The monitor opens a query on the first dose's date.
     monitor = Session(browser, server, shots)
     monitor.login("monitor_a")

@@ -190,7 +190,7 @@ def _next_scan(protocol: Protocol, records: SubjectRecords, today: dt.date) -> V
     for _ in range(after_baseline + 1):
         due = schedule.imaging_interval.after(due)
     window = dt.timedelta(days=schedule.imaging_window_days)
-    return _visit("scan", f"Tumour assessment {after_baseline + 1}", due, due + window, today)
+    return _visit("scan", f"Scan {after_baseline + 1} after baseline", due, due + window, today)
 
 
 def _next_contact(protocol: Protocol, records: SubjectRecords, today: dt.date) -> Visit:

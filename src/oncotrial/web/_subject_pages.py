@@ -24,6 +24,7 @@ from oncotrial.edc import (
     get_subject,
     list_subjects,
     screen_subject,
+    site_schedules,
     visible_subjects,
 )
 from oncotrial.edc.forms import EnrollIn, ScreeningIn, parse_form
@@ -31,7 +32,7 @@ from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.protocol import evaluate_eligibility
 from oncotrial.protocol.eligibility import check_screening_values
 from oncotrial.web import _edc
-from oncotrial.web._context import Page, load_page
+from oncotrial.web._context import Page, PageError, load_page
 from oncotrial.web._forms import form_values, problems_for
 
 __all__ = ["STATUS_LABELS", "router", "subject_label"]
@@ -58,8 +59,10 @@ async def page(request: Request) -> Page:
 async def subjects(request: Request) -> Response:
     p = await page(request)
     user = p.require()
+    today = _as_of(request)
     with p.db() as db:
         rows_db = list_subjects(db, user)
+        schedules = site_schedules(db, user, today)
         visible_ids = select(visible_subjects(user).subquery().c.id)
         open_counts = dict(
             db.execute(
@@ -103,6 +106,7 @@ async def subjects(request: Request) -> Response:
                 "ended": ended.get(s.id),
                 "died": died.get(s.id),
                 "signed": s.id in signed,
+                "schedule": schedules.get(s.id),
             }
             for s in rows_db
         ]
@@ -112,7 +116,20 @@ async def subjects(request: Request) -> Response:
         rows=rows,
         site_label=p.viewer.site_label if p.viewer else "",
         can_screen=can(user, Action.ENTER_DATA),
+        today=today,
+        today_given="as_of" in request.query_params,
     )
+
+
+def _as_of(request: Request) -> dt.date:
+    """The day the schedule is judged on: ``?as_of=YYYY-MM-DD`` or today (UTC)."""
+    text = request.query_params.get("as_of")
+    if not text:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PageError(422, "Not a date", f"as_of: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _screening_fields(p: Page) -> list[Any]:
