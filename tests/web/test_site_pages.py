@@ -336,3 +336,62 @@ def test_subject_list_refuses_an_as_of_that_is_not_a_date(coord):
         response.status_code == 422
         and "as_of: &#39;tomorrow&#39; is not a date (YYYY-MM-DD)" in response.text
     )
+
+
+def _dose_id(client: TestClient, sid: int) -> str:
+    return re.search(r'id="dose-(\d+)"', client.get(f"/subjects/{sid}").text).group(1)
+
+
+def _item(html: str, anchor: str) -> str:
+    return html.split(f'<li id="{anchor}">')[1].split("</li>")[0]
+
+
+def test_monitor_marks_a_dose_verified_on_the_casebook_and_everyone_sees_who_and_when(
+    web_env, coord, enrolled
+):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = _dose_id(coord, enrolled)
+    assert "Not source-data verified" in _item(coord.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+    assert "Mark verified" not in coord.get(f"/subjects/{enrolled}").text
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        before = _item(monitor.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+        assert "Mark verified" in before
+        response = post(
+            monitor,
+            f"/subjects/{enrolled}/sdv",
+            {"record_table": "dose", "record_id": dose_id},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303 and response.headers["location"].endswith(f"#dose-{dose_id}")
+        after = _item(monitor.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+        assert "Mark verified" not in after
+    site_view = _item(coord.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+    assert '<span class="badge ok">✓ Source-data verified</span> by Monitor A on ' in site_view
+
+
+def test_editing_a_verified_dose_clears_its_mark_on_the_casebook(web_env, coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = _dose_id(coord, enrolled)
+    with TestClient(web_env.app) as monitor:
+        sign_in(monitor, "monitor_a")
+        post(monitor, f"/subjects/{enrolled}/sdv", {"record_table": "dose", "record_id": dose_id})
+    edit = coord.get(f"/doses/{dose_id}/edit").text
+    version = re.search(r'name="version" value="(\d+)"', edit).group(1)
+    response = post(
+        coord,
+        f"/doses/{dose_id}/edit",
+        {"drug_code": "PD1", "cycle": "1", "dose_date": "2025-01-13", "dose": "200", "unit": "mg",
+         "version": version, "reason": "infusion record"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert "Not source-data verified" in _item(coord.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+
+
+def test_a_coordinator_posting_a_mark_is_refused_and_nothing_is_marked(coord, enrolled):
+    dose(coord, enrolled, "PD1", 1, "2025-01-12", 200, "mg")
+    dose_id = _dose_id(coord, enrolled)
+    response = post(coord, f"/subjects/{enrolled}/sdv", {"record_table": "dose", "record_id": dose_id})
+    assert response.status_code == 403 and "mark records source-data verified" in response.text
+    assert "Not source-data verified" in _item(coord.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")

@@ -247,6 +247,15 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     assert "opened on dose_date" in monitor.page.inner_text("main")
     monitor.shot("casebook-monitor-query")
 
+    # 5b. The monitor marks the first dose source-data verified.
+    dose_item = monitor.page.locator("li[id^='dose-']").first
+    dose_item.locator("button:has-text('Mark verified')").click()
+    monitor.page.wait_for_load_state()
+    dose_item = monitor.page.locator("li[id^='dose-']").first
+    assert "✓ Source-data verified by Monitor A on" in dose_item.inner_text()
+    assert dose_item.locator("button:has-text('Mark verified')").count() == 0
+    monitor.shot("casebook-monitor-verified")
+
     # 6. The coordinator answers it in the query inbox.
     coord.go("/queries")
     row = coord.page.locator("tr", has_text="Infusion record says 13 January")

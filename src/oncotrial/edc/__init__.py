@@ -42,6 +42,7 @@ from oncotrial.edc._dosing import check_dose, delete_dose, list_doses, record_do
 from oncotrial.edc._errors import Conflict, Forbidden, Locked, NotAuthenticated, NotFound
 from oncotrial.edc._idempotency import idempotent_create
 from oncotrial.edc._models import (
+    VERIFIED_FORMS,
     AdverseEvent,
     AuditEntry,
     AuditHead,
@@ -56,6 +57,7 @@ from oncotrial.edc._models import (
     Role,
     Signature,
     Site,
+    SourceVerification,
     Subject,
     SubjectStatus,
     SurvivalContact,
@@ -74,6 +76,7 @@ from oncotrial.edc._schedule import (
     site_schedules,
     visit_schedule,
 )
+from oncotrial.edc._sdv import source_verifications, verify_source
 from oncotrial.edc._signoff import freeze_subject, lock_database, sign_casebook, signatures, unlock_database
 from oncotrial.edc._subjects import (
     audit_trail,
@@ -98,6 +101,7 @@ __all__ = [
     "FORMS",
     "MIN_PASSWORD_LENGTH",
     "PERMISSIONS",
+    "VERIFIED_FORMS",
     "Action",
     "AdverseEvent",
     "AuditEntry",
@@ -121,6 +125,7 @@ __all__ = [
     "Role",
     "Signature",
     "Site",
+    "SourceVerification",
     "Subject",
     "SubjectRecords",
     "SubjectSchedule",
@@ -175,6 +180,7 @@ __all__ = [
     "sign_casebook",
     "signatures",
     "site_schedules",
+    "source_verifications",
     "stored_rows",
     "trial_protocol",
     "tu_tr_frames",
@@ -188,6 +194,7 @@ __all__ = [
     "user_for_token",
     "verify_chain",
     "verify_password",
+    "verify_source",
     "visible_subjects",
     "visit_schedule",
 ]

@@ -6,15 +6,15 @@ site is answered as not found, so its existence is not revealed.
 
 Roles (``Action`` granted):
 
-================  ====  =====  =====  ======  =====  ====  ======  ====  ======  =====
-role              read  enter  query  answer  close  sign  freeze  lock  export  admin
-================  ====  =====  =====  ======  =====  ====  ======  ====  ======  =====
-sponsor_admin     all                                      yes     yes   yes     yes
-investigator      own   yes           yes          yes
+================  ====  =====  =====  ======  =====  ===  ====  ======  ====  ======  =====
+role              read  enter  query  answer  close  sdv  sign  freeze  lock  export  admin
+================  ====  =====  =====  ======  =====  ===  ====  ======  ====  ======  =====
+sponsor_admin     all                                           yes     yes   yes     yes
+investigator      own   yes           yes               yes
 site_coordinator  own   yes           yes
-monitor           own          yes           yes         yes
-statistician      all                                                  yes
-================  ====  =====  =====  ======  =====  ====  ======  ====  ======  =====
+monitor           own          yes           yes    yes         yes
+statistician      all                                                         yes
+================  ====  =====  =====  ======  =====  ===  ====  ======  ====  ======  =====
 
 "own" = the sites the user is assigned to.
 """
@@ -48,6 +48,7 @@ class Action(StrEnum):
     OPEN_QUERY = "open queries"
     ANSWER_QUERY = "answer queries"
     CLOSE_QUERY = "close queries"
+    VERIFY_SOURCE = "mark records source-data verified"
     SIGN = "sign casebooks"
     FREEZE = "freeze subjects"
     LOCK = "lock the database"
@@ -59,7 +60,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SPONSOR_ADMIN: frozenset({Action.READ, Action.FREEZE, Action.LOCK, Action.EXPORT, Action.ADMIN}),
     Role.INVESTIGATOR: frozenset({Action.READ, Action.ENTER_DATA, Action.ANSWER_QUERY, Action.SIGN}),
     Role.SITE_COORDINATOR: frozenset({Action.READ, Action.ENTER_DATA, Action.ANSWER_QUERY}),
-    Role.MONITOR: frozenset({Action.READ, Action.OPEN_QUERY, Action.CLOSE_QUERY, Action.FREEZE}),
+    Role.MONITOR: frozenset(
+        {Action.READ, Action.OPEN_QUERY, Action.CLOSE_QUERY, Action.VERIFY_SOURCE, Action.FREEZE}
+    ),
     Role.STATISTICIAN: frozenset({Action.READ, Action.EXPORT}),
 }
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "VERIFIED_FORMS",
     "AdverseEvent",
     "ApiToken",
     "AuditEntry",
@@ -44,6 +45,7 @@ __all__ = [
     "Role",
     "Signature",
     "Site",
+    "SourceVerification",
     "Subject",
     "SubjectStatus",
     "SurvivalContact",
@@ -376,6 +378,38 @@ class Signature(_Versioned, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": _Versioned.version}  # noqa: RUF012
+
+
+#: Tables whose records (forms) a monitor may mark source-data verified; a change of a
+#: lesion measurement clears the mark of its tumour assessment.
+VERIFIED_FORMS = frozenset(
+    {
+        "dose",
+        "tumour_assessment",
+        "adverse_event",
+        "therapy",
+        "end_of_treatment",
+        "survival_contact",
+        "death",
+    }
+)
+
+
+class SourceVerification(Base):
+    """A monitor's mark that one record was checked against the source documents.
+
+    One per record; a later change of the record deletes it through the write path.
+    """
+
+    __tablename__ = "source_verification"
+    __table_args__ = (UniqueConstraint("record_table", "record_id", name="uq_source_verification_record"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    record_table: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    verified_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AuditEntry(Base):

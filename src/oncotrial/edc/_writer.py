@@ -9,7 +9,9 @@
 3. write the change, then lock the audit chain head (serialising the end of every
    write; see :mod:`oncotrial.edc._audit`) and append one audit entry per changed
    field (insert and delete: one entry holding the whole record),
-4. void the subject's valid casebook signatures, since signed data changed.
+4. clear the source-data verification of the form the changed record belongs to
+   (audited as the deletion of the mark),
+5. void the subject's valid casebook signatures, since signed data changed.
 
 The chain head is taken as late as possible, so writers queue on it only for their
 last few statements and the commit.
@@ -28,7 +30,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from oncotrial.edc._audit import AuditChange, append, encode_value
 from oncotrial.edc._errors import Conflict, Locked
-from oncotrial.edc._models import Signature, Subject, Trial, User, utcnow
+from oncotrial.edc._models import (
+    VERIFIED_FORMS,
+    Signature,
+    SourceVerification,
+    Subject,
+    Trial,
+    User,
+    utcnow,
+)
 from oncotrial.errors import OncotrialError
 
 __all__ = ["check_writable", "delete", "insert", "record_values", "require_reason", "update"]
@@ -98,6 +108,41 @@ def _void_signatures(session: Session, actor: User | None, subject: Subject | No
             [AuditChange("update", "signature", signature.id, subject.id, "valid", "true", "false")],
             reason,
         )
+
+
+def _verified_form(record: Any) -> tuple[str, int] | None:
+    """The verifiable form a record belongs to: itself, or a measurement's assessment."""
+    table = record.__tablename__
+    if table == "lesion_measurement":
+        return "tumour_assessment", record.assessment_id
+    return (table, record.id) if table in VERIFIED_FORMS else None
+
+
+def _clear_verification(session: Session, actor: User | None, record: Any, subject: Subject | None) -> None:
+    form = _verified_form(record)
+    if form is None:
+        return
+    stmt = select(SourceVerification).where(
+        SourceVerification.record_table == form[0], SourceVerification.record_id == form[1]
+    )
+    mark = session.execute(stmt).scalar_one_or_none()
+    if mark is None:
+        return
+    values = encode_value(record_values(mark))
+    mark_id = mark.id
+    session.delete(mark)
+    session.flush()
+    what = f"{record.__tablename__} {record.id}"
+    append(
+        session,
+        actor,
+        [
+            AuditChange(
+                "delete", "source_verification", mark_id, subject.id if subject else None, None, values, None
+            )
+        ],
+        f"source-data verification cleared: {what} changed",
+    )
 
 
 def _flush(session: Session, record: Any) -> None:
@@ -208,6 +253,7 @@ def update(
         ],
         reason,
     )
+    _clear_verification(session, actor, record, subject)
     if void_signatures:
         fields = ", ".join(name for name, _, _ in diffs)
         _void_signatures(session, actor, subject, f"{table} {record.id} {fields}")  # type: ignore[attr-defined]
@@ -236,6 +282,7 @@ def delete(
         )
     values = encode_value(record_values(record))
     table, record_id = record.__tablename__, record.id
+    _clear_verification(session, actor, record, subject)
     session.delete(record)
     _flush(session, record)
     append(

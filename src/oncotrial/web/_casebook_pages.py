@@ -32,8 +32,10 @@ from oncotrial.edc import (
     record_dose,
     sign_casebook,
     signatures,
+    source_verifications,
     update_dose,
     update_record,
+    verify_source,
 )
 from oncotrial.edc.forms import (
     AdverseEventIn,
@@ -199,6 +201,20 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
                 "at": valid[-1].signed_at.strftime("%Y-%m-%d %H:%M UTC"),
             }
         timeline = _timeline(p, doses, aes, assessments, others)
+        marks = source_verifications(db, user, subject_id)
+        verifiers = {m.verified_by for m in marks.values()}
+        names = {u.id: u.full_name for u in (db.get(User, uid) for uid in verifiers) if u is not None}
+        for item in timeline:
+            record = item["record"]
+            mark = marks.get((record["table"], record["id"])) if record else None
+            item["sdv"] = (
+                {
+                    "by": names.get(mark.verified_by, mark.verified_by),
+                    "at": mark.verified_at.strftime("%Y-%m-%d"),
+                }
+                if mark
+                else None
+            )
     return p.render(
         "casebook.html",
         page_title=f"Casebook {info['label']}",
@@ -208,6 +224,7 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
         signature=signature,
         can_enter=can(user, Action.ENTER_DATA),
         can_query=can(user, Action.OPEN_QUERY),
+        can_verify=can(user, Action.VERIFY_SOURCE),
         can_sign=can(user, Action.SIGN),
         sign_meaning=extra.pop("sign_meaning", SIGN_MEANING),
         sign_problems=extra.pop("sign_problems", []),
@@ -235,6 +252,29 @@ async def sign(request: Request, subject_id: int) -> Response:
         problems = [f"{pr.where}: {pr.msg}" for pr in exc.problems]
         return _casebook(p, user, subject_id, sign_problems=problems, sign_meaning=meaning or SIGN_MEANING)
     return p.redirect(f"/subjects/{subject_id}", "Casebook signed.")
+
+
+@router.post("/subjects/{subject_id}/sdv")
+async def mark_verified(request: Request, subject_id: int) -> Response:
+    """A monitor marks one form of the casebook source-data verified."""
+    p = await page(request)
+    user = p.require()
+    table = str(p.form.get("record_table", ""))
+    anchor = ""
+    try:
+        record_id = int(str(p.form.get("record_id", "")))
+    except ValueError:
+        return p.redirect(f"/subjects/{subject_id}", "Not verified: record_id is not a number.")
+    try:
+        with p.db() as db:
+            mark = verify_source(db, user, table, record_id)
+            if mark.subject_id != subject_id:
+                raise OncotrialError("record_id", record_id, f"is not a record of subject {subject_id}")
+            anchor = f"#{_RECORD_ANCHORS.get(table, table)}-{record_id}"
+    except (ValidationFailed, OncotrialError) as exc:
+        message = "; ".join(f"{pr.where}: {pr.msg}" for pr in exc.problems)
+        return p.redirect(f"/subjects/{subject_id}", f"Not verified: {message}")
+    return p.redirect(f"/subjects/{subject_id}{anchor}", "Marked source-data verified.")
 
 
 # --- CRF forms: create and edit -------------------------------------------------------------
@@ -359,6 +399,8 @@ ANCHORS = {
     "survival_contact": "contact",
     "death": "death",
 }
+#: The casebook anchor of each verifiable form's timeline item.
+_RECORD_ANCHORS = {**ANCHORS, "tumour_assessment": "assessment"}
 
 
 def _kind(name: str) -> _Kind:
