@@ -96,6 +96,7 @@ from oncotrial.edc._tumour import (
     update_investigator_response,
     update_measurement,
 )
+from oncotrial.edc._windows import scan_window_findings
 
 __all__ = [
     "FORMS",
@@ -174,6 +175,7 @@ __all__ = [
     "record_dose",
     "require",
     "revoke_token",
+    "scan_window_findings",
     "screen_subject",
     "set_password",
     "setup_trial",

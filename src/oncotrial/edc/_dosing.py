@@ -21,6 +21,7 @@ from oncotrial.edc import _writer
 from oncotrial.edc._access import Action, get_record, get_subject
 from oncotrial.edc._models import Death, Dose, EndOfTreatment, Subject, SubjectStatus, User
 from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc._windows import check_imaging_windows
 from oncotrial.edc.forms import DoseIn
 from oncotrial.errors import Problem, ValidationFailed
 from oncotrial.protocol import DoseBasis, Protocol
@@ -174,8 +175,9 @@ def record_dose(session: Session, actor: User, subject_id: int, form: DoseIn) ->
     )
     if problems:
         raise ValidationFailed(problems)
-    dose = Dose(subject_id=subject.id, **form.model_dump())
-    return _writer.insert(session, actor, dose, subject=subject)
+    dose = _writer.insert(session, actor, Dose(subject_id=subject.id, **form.model_dump()), subject=subject)
+    check_imaging_windows(session, actor, subject)  # the first dose anchors the imaging windows
+    return dose
 
 
 def update_dose(
@@ -190,7 +192,7 @@ def update_dose(
     )
     if problems:
         raise ValidationFailed(problems)
-    return _writer.update(
+    _writer.update(
         session,
         actor,
         dose,
@@ -199,6 +201,8 @@ def update_dose(
         expected_version=expected_version,
         reason=reason,
     )
+    check_imaging_windows(session, actor, subject)
+    return dose
 
 
 def delete_dose(
@@ -207,6 +211,7 @@ def delete_dose(
     """Delete a dose entered in error (the audit trail keeps it)."""
     dose, subject = get_record(session, actor, Dose, dose_id, Action.ENTER_DATA)
     _writer.delete(session, actor, dose, subject=subject, expected_version=expected_version, reason=reason)
+    check_imaging_windows(session, actor, subject)
 
 
 def list_doses(session: Session, actor: User, subject_id: int) -> list[Dose]:

@@ -34,6 +34,7 @@ from oncotrial.edc._models import (
 )
 from oncotrial.edc._queries import raise_check_query
 from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc._windows import check_imaging_windows
 from oncotrial.edc.forms import TumourAssessmentIn
 from oncotrial.errors import Problem, ValidationFailed
 from oncotrial.recist import RecistSettings, evaluate_timepoints
@@ -356,6 +357,7 @@ def record_assessment(
         )
         _writer.insert(session, actor, measurement, subject=subject)
     _mismatch_query(session, actor, subject, assessment)
+    check_imaging_windows(session, actor, subject)
     return assessment
 
 
