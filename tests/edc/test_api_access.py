@@ -28,7 +28,7 @@ ADMINS = {"admin"}
 # Users whose role could act, but not at site 101: they must get 404.
 HIDDEN = {"read": {"inv_b", "coord_b", "mon_b"}, "enter": {"inv_b", "coord_b"}, "query": {"mon_b"},
           "answer": {"inv_b", "coord_b"}, "sign": {"inv_b"}, "freeze": {"mon_b"}, "admin": set(),
-          "export": set()}  # fmt: skip
+          "export": set(), "verify": {"mon_b"}}  # fmt: skip
 ALLOWED = {
     "read": READERS,
     "enter": ENTERERS,
@@ -38,6 +38,7 @@ ALLOWED = {
     "export": {"admin", "stat"},
     "freeze": FREEZERS,
     "admin": ADMINS,
+    "verify": MONITORS,
 }
 
 DOSE = {"drug_code": "PD1", "cycle": 2, "dose_date": "2024-01-31", "dose": 200, "unit": "mg"}
@@ -99,6 +100,9 @@ ENDPOINTS = {
     "list death": ("read", "GET", "/api/subjects/{oid}/death", None),
     "answer query": ("answer", "POST", "/api/queries/{qid}/answer", {"answer": "checked at source", "version": 1}),
     "close query": ("query", "POST", "/api/queries/{qid}/close", {"version": 1}),
+    "verify source data": ("verify", "POST", "/api/source-verifications", {"record_table": "dose", "record_id": "{did}"}),
+    "list source verifications": ("read", "GET", "/api/subjects/{sid}/source-verifications", None),
+    "read visit schedule": ("read", "GET", "/api/subjects/{sid}/schedule?today=2024-02-01", None),
 }  # fmt: skip
 
 

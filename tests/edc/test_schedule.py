@@ -191,3 +191,26 @@ def test_site_schedules_cover_only_the_actors_sites_and_another_sites_subject_is
         assert set(site_schedules(s, world.user(s, "admin"), FIRST)) == {a.id, b.id}
         with pytest.raises(NotFound):
             visit_schedule(s, world.user(s, "coord_a"), b.id, FIRST)
+
+
+def test_the_api_answers_the_schedule_for_the_day_asked(api, world):
+    with world.session() as s:
+        coord = world.user(s, "coord_a")
+        subject = enrolled_subject(s, coord)
+        record_dose(
+            s, coord, subject.id, DoseIn(drug_code="PD1", cycle=1, dose_date=FIRST, dose=200, unit="mg")
+        )
+        s.commit()
+        sid = subject.id
+    due = REGIMEN.cycle_length.after(FIRST)
+    late = due + dt.timedelta(days=REGIMEN.dose_window_days + 1)
+    body = api("coord_a", "GET", f"/api/subjects/{sid}/schedule?today={late}").json()
+    assert (body["status"], body["today"], body["overdue"]) == ("on_treatment", late.isoformat(), True)
+    assert body["visits"][0] == {
+        "kind": "cycle",
+        "label": "Cycle 2",
+        "due": due.isoformat(),
+        "last_day": (due + dt.timedelta(days=REGIMEN.dose_window_days)).isoformat(),
+        "overdue": True,
+    }
+    assert api("coord_a", "GET", f"/api/subjects/{sid}/schedule?today=someday").status_code == 422

@@ -181,3 +181,23 @@ def test_marking_a_frozen_subjects_record_is_refused(ctx):
     s.commit()
     with pytest.raises(Conflict, match="the subject is frozen"):
         verify_source(s, world.user(s, "mon_a"), "dose", dose.id)
+
+
+def test_the_api_marks_and_lists_source_verifications(api, world):
+    with world.session() as s:
+        coord = world.user(s, "coord_a")
+        subject = enrolled_subject(s, coord)
+        dose = record_dose(s, coord, subject.id, DoseIn(**PD1))
+        s.commit()
+        ids = (subject.id, dose.id)
+    created = api(
+        "mon_a", "POST", "/api/source-verifications", json={"record_table": "dose", "record_id": ids[1]}
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["record_id"], created.json()["verified_by"]) == (ids[1], world.users["mon_a"])
+    again = api(
+        "mon_a", "POST", "/api/source-verifications", json={"record_table": "dose", "record_id": ids[1]}
+    )
+    assert again.status_code == 409 and again.json()["detail"][0]["code"] == "already_verified"
+    listed = api("coord_a", "GET", f"/api/subjects/{ids[0]}/source-verifications").json()
+    assert [(m["record_table"], m["record_id"]) for m in listed] == [("dose", ids[1])]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, create_model
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _admin, _clinical, _dosing, _queries, _signoff, _subjects, _tumour
+from oncotrial.edc import _admin, _clinical, _dosing, _queries, _schedule, _sdv, _signoff, _subjects, _tumour
 from oncotrial.edc._access import Action, get_subject, require
 from oncotrial.edc._audit import verify_chain
 from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_for_token
@@ -34,6 +34,7 @@ from oncotrial.edc._models import (
     LesionMeasurement,
     Signature,
     Site,
+    SourceVerification,
     Subject,
     Trial,
     TumourAssessment,
@@ -43,7 +44,15 @@ from oncotrial.edc._models import (
     Query as QueryRecord,
 )
 from oncotrial.edc._schemas import ERROR_RESPONSES, out_model
-from oncotrial.edc.forms import DoseIn, EnrollIn, QueryIn, ScreeningIn, SignIn, TumourAssessmentIn
+from oncotrial.edc.forms import (
+    DoseIn,
+    EnrollIn,
+    QueryIn,
+    ScreeningIn,
+    SignIn,
+    SourceVerificationIn,
+    TumourAssessmentIn,
+)
 
 __all__ = [
     "CurrentUser",
@@ -528,6 +537,56 @@ def answer_query(query_id: int, body: AnswerIn, session: DbSession, user: Curren
 @router.post("/queries/{query_id}/close", tags=["data management"], response_model=out_model(QueryRecord))
 def close_query(query_id: int, body: CloseIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_queries.close_query(session, user, query_id, expected_version=body.version))
+
+
+@router.post(
+    "/source-verifications",
+    tags=["data management"],
+    status_code=201,
+    response_model=out_model(SourceVerification),
+)
+def verify_source(body: SourceVerificationIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """A monitor of the subject's site marks one form source-data verified."""
+    return serialize(_sdv.verify_source(session, user, body.record_table, body.record_id))
+
+
+@router.get(
+    "/subjects/{subject_id}/source-verifications",
+    tags=["data management"],
+    response_model=list[out_model(SourceVerification)],
+)
+def list_source_verifications(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    return [serialize(m) for m in _sdv.source_verifications(session, user, subject_id).values()]
+
+
+@router.get("/subjects/{subject_id}/schedule", tags=["subjects"])
+def visit_schedule(
+    subject_id: int,
+    session: DbSession,
+    user: CurrentUser,
+    today: Annotated[
+        dt.date | None, Query(description="the day to judge on; today (UTC) when left out")
+    ] = None,
+) -> dict[str, Any]:
+    """The subject's follow-up status and next visits due, with overdue flags."""
+    on = today or dt.datetime.now(dt.UTC).date()
+    sched = _schedule.visit_schedule(session, user, subject_id, on)
+    return {
+        "subject_id": sched.subject_id,
+        "today": on.isoformat(),
+        "status": sched.status.value,
+        "overdue": sched.overdue,
+        "visits": [
+            {
+                "kind": v.kind,
+                "label": v.label,
+                "due": v.due.isoformat(),
+                "last_day": v.last_day.isoformat(),
+                "overdue": v.overdue,
+            }
+            for v in sched.visits
+        ],
+    }
 
 
 @router.post(

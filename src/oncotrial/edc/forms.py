@@ -39,6 +39,7 @@ __all__ = [
     "QueryIn",
     "ScreeningIn",
     "SignIn",
+    "SourceVerificationIn",
     "SurvivalContactIn",
     "TherapyIn",
     "TumourAssessmentIn",
@@ -175,6 +176,13 @@ class QueryIn(_Form):
     record_id: int = Field(ge=1)
     field: str = Field(min_length=1)
     text: str = Field(min_length=1)
+
+
+class SourceVerificationIn(_Form):
+    """A monitor marks one form (record) source-data verified."""
+
+    record_table: str = Field(min_length=1, description="dose, tumour_assessment, adverse_event, ...")
+    record_id: int = Field(ge=1)
 
 
 class SignIn(_Form):
