@@ -115,6 +115,15 @@ def test_trial_without_any_assessment_or_adverse_event_yet_builds(make_sdtm, pro
     assert rows.loc["CBOR", "AVALC"] == "MISSING" and rows.loc["CRSP", "AVALC"] == "N"
 
 
+def test_live_trial_with_no_tumour_or_ae_domain_yet_builds(make_sdtm, protocol: Protocol) -> None:
+    # What the EDC extracts before the first scan: no TU, TR, RS or AE domain at all.
+    sdtm = make_sdtm([{"id": "S-1", "entry": "2024-01-01", "doses": [("PD1", "2024-01-02", 200)]}])
+    bare = SdtmPackage({k: v for k, v in sdtm.items() if k in ("DM", "EX", "DS")})
+    adam = build_adam(bare, protocol)
+    assert adam.adae.empty
+    assert adam.adrs.set_index("PARAMCD").loc["CBOR", "AVALC"] == "MISSING"
+
+
 def test_assessments_are_matched_by_visit_so_a_date_shift_is_no_discrepancy(reference_sdtm, protocol) -> None:
     rs = reference_sdtm["RS"].copy()
     rows = (rs["USUBJID"] == "01-701-1130") & (rs["VISIT"] == "WEEK 9")

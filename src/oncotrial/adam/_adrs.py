@@ -128,6 +128,14 @@ def response_tables(
     if "RS" in sdtm:
         recorded = _cut(recorded_timepoints(sdtm["RS"], subjects, settings), protocol)
     chosen = computed if source == "recist" else recorded
+    if chosen is None:  # no tumour data yet (a live trial before its first scan): no assessments
+        chosen = pd.DataFrame(
+            {
+                "USUBJID": pd.Series(dtype=object),
+                "ADT": pd.Series(dtype="datetime64[ns]"),
+                "OVRLRESP": pd.Series(dtype=object),
+            }
+        )
     best = _best(chosen, subjects, settings)
     return ResponseTables(source, chosen.reset_index(drop=True), best, computed, recorded, subjects)
 
