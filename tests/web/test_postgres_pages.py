@@ -64,3 +64,27 @@ def test_site_workflow_and_dashboard_on_postgresql(pg_app):
         sign_in(sponsor, "sponsor")
         html = sponsor.get("/dashboard").text
         assert '<th scope="row">A01-001</th>' in html and 'id="data-status"' in html
+
+
+def test_schedule_on_the_list_and_source_data_verification_on_postgresql(pg_app):
+    with TestClient(pg_app) as coord:
+        sign_in(coord, "coord_a")
+        sid = screen(coord, ELIGIBLE)
+        post(coord, f"/subjects/{sid}/enroll", {"enrollment_date": "2025-01-10"})
+        dose(coord, sid, "PD1", 1, "2025-01-12", 200, "mg")
+        # 2025-01-12 + the protocol's 21-day cycle = 2025-02-02; + 3-day window -> overdue from 2025-02-06
+        row = coord.get("/subjects?as_of=2025-02-06").text.split(f'href="/subjects/{sid}">A01-001</a>')[1]
+        assert "<td>Cycle 2, 2025-02-02</td>" in row.split("</tr>")[0]
+        assert "⚠ Overdue: Cycle 2" in row.split("</tr>")[0]
+        dose_id = re.search(r'id="dose-(\d+)"', coord.get(f"/subjects/{sid}").text).group(1)
+    with TestClient(pg_app) as monitor:
+        sign_in(monitor, "monitor_a")
+        response = post(
+            monitor,
+            f"/subjects/{sid}/sdv",
+            {"record_table": "dose", "record_id": dose_id},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        item = monitor.get(f"/subjects/{sid}").text.split(f'<li id="dose-{dose_id}">')[1].split("</li>")[0]
+        assert "✓ Source-data verified" in item and "Mark verified" not in item
