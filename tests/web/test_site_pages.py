@@ -395,3 +395,14 @@ def test_a_coordinator_posting_a_mark_is_refused_and_nothing_is_marked(coord, en
     response = post(coord, f"/subjects/{enrolled}/sdv", {"record_table": "dose", "record_id": dose_id})
     assert response.status_code == 403 and "mark records source-data verified" in response.text
     assert "Not source-data verified" in _item(coord.get(f"/subjects/{enrolled}").text, f"dose-{dose_id}")
+
+
+def test_casebook_shows_the_follow_up_status_and_the_next_visit_as_of_a_day(coord, enrolled, protocol):
+    import datetime as dt
+
+    first = dt.date(2025, 1, 12)
+    dose(coord, enrolled, "PD1", 1, first.isoformat(), 200, "mg")
+    html = coord.get(f"/subjects/{enrolled}?as_of=2025-01-20").text
+    card = html.split('id="schedule-status">')[1].split("</dd>")[0]
+    assert card == f"On treatment; next: Cycle 2, {protocol.regimen.cycle_length.after(first)}"
+    assert "Follow-up (as of 2025-01-20)" in html

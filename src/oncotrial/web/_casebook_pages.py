@@ -36,6 +36,7 @@ from oncotrial.edc import (
     update_dose,
     update_record,
     verify_source,
+    visit_schedule,
 )
 from oncotrial.edc.forms import (
     AdverseEventIn,
@@ -51,7 +52,7 @@ from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _assessments, _crf, _edc
 from oncotrial.web._context import Page, load_page
 from oncotrial.web._forms import form_values, problems_for
-from oncotrial.web._subject_pages import STATUS_LABELS, subject_label
+from oncotrial.web._subject_pages import STATUS_LABELS, as_of, subject_label
 
 __all__ = ["SIGN_MEANING", "router"]
 
@@ -184,9 +185,11 @@ _OTHER_FORMS = ("therapies", "end-of-treatment", "survival-contacts", "death")
 
 
 def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
+    today = as_of(p.request)
     with p.db() as db:
         subject = get_subject(db, user, subject_id)
         info = _subject_info(subject)
+        schedule = visit_schedule(db, user, subject_id, today)
         doses = list_doses(db, user, subject_id)
         aes = list_records(db, user, "adverse-events", subject_id)
         others = {k: list_records(db, user, k, subject_id) for k in _OTHER_FORMS}
@@ -225,6 +228,8 @@ def _casebook(p: Page, user: User, subject_id: int, **extra: Any) -> Response:
         can_enter=can(user, Action.ENTER_DATA),
         can_query=can(user, Action.OPEN_QUERY),
         can_verify=can(user, Action.VERIFY_SOURCE),
+        schedule=schedule,
+        schedule_day=today,
         can_sign=can(user, Action.SIGN),
         sign_meaning=extra.pop("sign_meaning", SIGN_MEANING),
         sign_problems=extra.pop("sign_problems", []),

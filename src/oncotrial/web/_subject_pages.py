@@ -35,7 +35,7 @@ from oncotrial.web import _edc
 from oncotrial.web._context import Page, PageError, load_page
 from oncotrial.web._forms import form_values, problems_for
 
-__all__ = ["STATUS_LABELS", "router", "subject_label"]
+__all__ = ["STATUS_LABELS", "as_of", "router", "subject_label"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,7 +59,7 @@ async def page(request: Request) -> Page:
 async def subjects(request: Request) -> Response:
     p = await page(request)
     user = p.require()
-    today = _as_of(request)
+    today = as_of(request)
     with p.db() as db:
         rows_db = list_subjects(db, user)
         schedules = site_schedules(db, user, today)
@@ -117,11 +117,10 @@ async def subjects(request: Request) -> Response:
         site_label=p.viewer.site_label if p.viewer else "",
         can_screen=can(user, Action.ENTER_DATA),
         today=today,
-        today_given="as_of" in request.query_params,
     )
 
 
-def _as_of(request: Request) -> dt.date:
+def as_of(request: Request) -> dt.date:
     """The day the schedule is judged on: ``?as_of=YYYY-MM-DD`` or today (UTC)."""
     text = request.query_params.get("as_of")
     if not text:
