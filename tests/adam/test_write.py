@@ -62,6 +62,17 @@ def test_text_over_200_bytes_continues_in_numbered_columns(adtte: pd.DataFrame, 
     assert back.loc[1, "RULE"] == "short"
 
 
+def test_text_over_200_bytes_in_a_string_dtype_column_continues_too(
+    adtte: pd.DataFrame, tmp_path: Path
+) -> None:
+    long = "x" * 250
+    rule = pd.Series([long, "short"], index=adtte.index, dtype="string")
+    (path,) = write_adam({"ADTTE": adtte.assign(RULE=rule)}, tmp_path, fmt="xpt")
+    back, _ = pyreadstat.read_xport(str(path))
+    assert [c for c in back.columns if c.startswith("RULE")] == ["RULE", "RULE1"]
+    assert back.loc[0, "RULE"] + back.loc[0, "RULE1"] == long
+
+
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 def test_r_reads_the_xpt_file_with_sas_dates_and_labels(adtte: pd.DataFrame, tmp_path: Path) -> None:
     (path,) = write_adam({"ADTTE": adtte}, tmp_path, fmt="xpt")

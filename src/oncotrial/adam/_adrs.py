@@ -262,7 +262,9 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
     best = tables.best
     assessed = best["USUBJID"].isin(set(tp["USUBJID"]))
     responses = tp[tp["OVRLRESP"].isin(["CR", "PR"])]
-    first_response = best["USUBJID"].map(responses.groupby("USUBJID")["ADT"].min())
+    # reindex, not Series.map: pandas 3 maps through an empty datetime Series as float and fails
+    first_dates = responses.groupby("USUBJID")["ADT"].min().reindex(best["USUBJID"])
+    first_response = pd.Series(first_dates.to_numpy(), index=best.index, dtype=tp["ADT"].dtype)
     dcr_codes = _dcr_responses(protocol)
     bor = best["BOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")
     cbor = best["CBOR"].fillna("").where(assessed, "MISSING").replace("", "MISSING")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from oncotrial.adam._labels import DATASET_LABELS, LABELS
+from oncotrial.sdtm._frames import is_text
 from oncotrial.sdtm._write import Format, check_format
 from oncotrial.sdtm._xport import XPT_MAX_CHAR, write_xpt
 
@@ -41,7 +42,7 @@ def split_long_text(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame
     so nothing is cut; the extra columns follow the first and share its label."""
     out = frame.copy()
     for col in frame.columns:
-        if frame[col].dtype != object:
+        if not is_text(frame[col]):
             continue
         text = frame[col].map(lambda v: v if isinstance(v, str) else "")
         if not len(text) or text.map(lambda v: len(v.encode("utf-8"))).max() <= XPT_MAX_CHAR:

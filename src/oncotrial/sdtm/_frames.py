@@ -10,7 +10,18 @@ import pandas as pd
 from oncotrial.errors import Problem
 from oncotrial.sdtm._specs import DomainSpec
 
-__all__ = ["normalise_domain"]
+__all__ = ["is_text", "normalise_domain"]
+
+
+def is_text(series: pd.Series) -> bool:
+    """Whether a column is a text column: object (pandas 2's default) or a string dtype (pandas 3's).
+
+    >>> is_text(pd.Series(["a"], dtype=object)), is_text(pd.Series(["a"], dtype="string"))
+    (True, True)
+    >>> is_text(pd.Series([1.0]))
+    False
+    """
+    return series.dtype == object or isinstance(series.dtype, pd.StringDtype)
 
 
 def _as_text(value: object) -> str:
@@ -54,6 +65,6 @@ def normalise_domain(
                     Problem((file_name, col, int(row)), "expected a number", "not_a_number", text.iloc[row])
                 )
             out[col] = values.astype("float64")
-        elif col in text_vars or series.dtype == object:
+        elif col in text_vars or is_text(series):
             out[col] = series.map(_as_text).astype(object)
     return out.reset_index(drop=True), problems

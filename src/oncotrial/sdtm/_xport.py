@@ -16,6 +16,7 @@ import pandas as pd
 import pyreadstat
 
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
+from oncotrial.sdtm._frames import is_text
 
 __all__ = ["ENCODINGS", "XPT_MAX_CHAR", "read_xpt", "write_xpt"]
 
@@ -58,7 +59,7 @@ def _check_v5(df: pd.DataFrame, name: str, labels: Mapping[str, str], file_label
             problems.append(
                 Problem((name, col), "variable label longer than 40 characters", "xpt_label", labels[col])
             )
-        if df[col].dtype == object:
+        if is_text(df[col]):
             sizes = df[col].map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
             if len(sizes) and sizes.max() > XPT_MAX_CHAR:
                 row = int(sizes.to_numpy().argmax())
