@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
@@ -66,3 +67,50 @@ def dose(client, sid, drug, cycle, date, amount, unit):
         {"drug_code": drug, "cycle": str(cycle), "dose_date": date, "dose": str(amount), "unit": unit},
         follow_redirects=False,
     )
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would post from a page's forms (checked boxes, selected options)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.values[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a.get("name")
+            self.values.setdefault(self._select or "", "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.values[self._textarea or ""] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The fields of the forms of a page as a browser would post them (without the CSRF token).
+
+    >>> form_fields('<input name="a" value="1"><input type="checkbox" name="b" value="1">')
+    {'a': '1'}
+    """
+    reader = _FormReader()
+    reader.feed(html)
+    reader.values.pop("csrf_token", None)
+    return reader.values

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from oncotrial.edc import trial_protocol
 from oncotrial.web import (
+    _assessment_edit,
     _assessment_pages,
     _auth_pages,
     _casebook_pages,
@@ -29,6 +30,7 @@ ROUTERS = [
     _sponsor_pages.router,
     _query_pages.router,
     _assessment_pages.router,
+    _assessment_edit.router,
     _casebook_pages.router,
 ]
 

@@ -232,6 +232,7 @@ def timeline_items(session: Session, user: User, subject_id: int) -> list[dict[s
                     "head": ["Lesion", "Category", "Location", "Result"],
                     "rows": lesions,
                 },
+                "edit": f"/assessments/{a.id}/edit",
                 "record": {
                     "table": "tumour_assessment",
                     "id": a.id,
