@@ -15,13 +15,42 @@ from oncotrial.recist._input import require_columns, select_reader
 from oncotrial.recist._settings import RecistSettings
 from oncotrial.recist.criteria import NODAL_LOCATION
 
-__all__ = ["NS_PER_DAY", "Assessments", "build_assessments"]
+__all__ = ["NS_PER_DAY", "Assessments", "build_assessments", "factorize_runs"]
 
 _TR_REQUIRED = ("USUBJID", "TRLNKID", "TRGRPID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "VISITNUM", "TRDTC")
 _TU_REQUIRED = ("USUBJID", "TULNKID", "TULOC")
 NS_PER_DAY = 86_400_000_000_000
 # Up to this many subject x visit keys, assessments are numbered with a presence table.
 _DENSE_KEYS = 20_000_000
+
+
+def factorize_runs(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` (codes by first appearance, -1 for missing) of text sorted in runs.
+
+    Only the first value of each run of equal neighbours is hashed: a subject's or an
+    assessment's rows are usually adjacent, so e.g. ``USUBJID`` of TR has a few runs per
+    subject instead of one hash per row. The result equals ``pd.factorize``'s, uniques as
+    an object array.
+
+    >>> codes, uniques = factorize_runs(np.array(["S2", "S2", "S1", None, "S2"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 0, 1, -1, 0], ['S2', 'S1'])
+    """
+    v = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if len(v) < 2:
+        codes, uniques = pd.factorize(v)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    head = np.empty(len(v), dtype=bool)
+    head[0] = True
+    try:
+        np.not_equal(v[1:], v[:-1], out=head[1:])
+    except (TypeError, ValueError):  # values whose comparison is not a plain bool (e.g. pd.NA)
+        head[1:] = True
+    starts = np.flatnonzero(head)
+    codes, uniques = pd.factorize(v[starts])
+    return np.repeat(codes.astype(np.int64), np.diff(np.r_[starts, len(v)])), np.asarray(
+        uniques, dtype=object
+    )
 
 
 def _visit_ranks(vis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,11 +79,16 @@ class Assessments:
         self.lesion_cache: tuple | None = None
         self._codes: dict[str, np.ndarray] = {}
         self._values: np.ndarray | None = None
-        subj, self.subject_ids = pd.factorize(tr["USUBJID"], sort=False)
-        row_dt, row_flag = parse_dates(tr["TRDTC"], ("TR", "TRDTC"))
-        row_day = row_dt.to_numpy("datetime64[ns]").astype("int64")
+        subj, subject_ids = factorize_runs(tr["USUBJID"])
+        self.subject_ids = pd.Index(subject_ids, dtype=object)
+        # Dates are parsed once per distinct text (a visit's rows share theirs).
+        dtc_code, dtc_text = factorize_runs(tr["TRDTC"])
+        u_dt, u_flag = parse_dates(pd.Series(dtc_text, dtype=object), ("TR", "TRDTC"))
         nat = np.iinfo(np.int64).max
-        row_day = np.where(row_dt.isna().to_numpy(), nat, row_day // NS_PER_DAY)
+        u_day = u_dt.to_numpy("datetime64[ns]").astype("int64") // NS_PER_DAY
+        u_day = np.r_[np.where(u_dt.isna().to_numpy(), nat, u_day), nat]  # last: missing text
+        u_flag = np.concatenate([u_flag.to_numpy(dtype=object), np.array([""], dtype=object)])
+        row_day = u_day[dtc_code]  # code -1 picks the trailing missing entry
         vis = pd.to_numeric(tr["VISITNUM"], errors="coerce").to_numpy(float)
         if np.isnan(vis).any():
             bad = tr.loc[np.isnan(vis), "VISITNUM"].head(5).tolist()
@@ -103,7 +137,7 @@ class Assessments:
                     )
                 ]
             )
-        flag = row_flag.to_numpy()[first]
+        flag = u_flag[dtc_code[first]]
         # A partial date is imputed to the first day of its period, but never on or before
         # the subject's previous assessment (by VISITNUM).
         # Sequentially, c[k] = max(day[k], c[k-1] + 1) along a run of partial dates; with

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import Problem, ValidationFailed
+from oncotrial.recist._assessments import factorize_runs
 from oncotrial.recist._codes import CR, NE, NON_CR_NON_PD, PD, PR, RESPONSES, SD
 from oncotrial.recist._input import require_columns
 from oncotrial.recist._settings import RecistSettings
@@ -113,7 +114,8 @@ def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     subj_ids = pd.Index(subjects["USUBJID"].drop_duplicates())
     tp = timepoints[["USUBJID", "ADT", "OVRLRESP"]]
     tp = tp[tp["OVRLRESP"].notna() & (tp["OVRLRESP"].astype(str) != "") & tp["ADT"].notna()]
-    subj = subj_ids.get_indexer(tp["USUBJID"])
+    tp_code, tp_ids = factorize_runs(tp["USUBJID"])  # a subject's timepoints are adjacent
+    subj = np.r_[subj_ids.get_indexer(pd.Index(tp_ids, dtype=object)), -1][tp_code]
     if (subj < 0).any():
         extra = tp.loc[subj < 0, "USUBJID"].drop_duplicates().head(20).tolist()
         raise ValidationFailed(

@@ -10,6 +10,8 @@ from oncotrial.recist._assessments import Assessments
 __all__ = ["NT_STATE", "lesion_grid"]
 
 NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
+# Up to this many subject x lesion keys, baseline lesions are found with a lookup table.
+_DENSE_KEYS = 5_000_000
 
 
 def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,8 +49,17 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
     subj = a.a_subj[aid].astype(np.int64)
     lc = lcode_all[rows].astype(np.int64)
     at_base = a.a_is_base[aid]
-    bkeys = np.sort(subj[at_base] * n_ids + lc[at_base])
-    bkeys = bkeys[np.r_[True, bkeys[1:] != bkeys[:-1]]] if len(bkeys) else bkeys
+    n_keys = len(a.subject_ids) * n_ids
+    dense = n_keys <= _DENSE_KEYS and (len(subj) == 0 or subj.min() >= 0)
+    if dense:
+        # Small key space: a table from subject x lesion key to baseline-lesion index.
+        present = np.zeros(n_keys, dtype=bool)
+        present[subj[at_base] * n_ids + lc[at_base]] = True
+        bkeys = np.flatnonzero(present)
+        index = np.where(present, np.cumsum(present) - 1, -1)
+    else:
+        bkeys = np.sort(subj[at_base] * n_ids + lc[at_base])
+        bkeys = bkeys[np.r_[True, bkeys[1:] != bkeys[:-1]]] if len(bkeys) else bkeys
     b_subj, b_lc = bkeys // n_ids, bkeys % n_ids
     n_b = len(bkeys)
 
@@ -56,6 +67,8 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
         """Index of each key among the baseline lesions; -1 when it is not one."""
         if n_b == 0:
             return np.full(len(keys), -1, dtype=np.int64)
+        if dense:
+            return index[keys]
         i = np.minimum(np.searchsorted(bkeys, keys), n_b - 1)
         return np.where(bkeys[i] == keys, i, -1)
 

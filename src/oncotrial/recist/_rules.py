@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, RESPONSES, SD
 from oncotrial.recist.criteria import CR_NODE_MAX_MM, PD_MIN_ABSOLUTE_MM, PD_MIN_INCREASE, PR_MIN_DECREASE
@@ -50,7 +51,7 @@ def timepoint_rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, n
 
     Built with array operations: the common phrases once per combination of codes, the
     assessments that name lesions (not assessed, progressing, new) by object-array
-    concatenation. Numbers (sums, % changes, nadir) are in their own columns;
+    concatenation, once per distinct combination of codes and lesion ids. Numbers (sums, % changes, nadir) are in their own columns;
     ``explain_subject`` prints them.
     """
     tc = tcode[rows].astype(np.int64)
@@ -70,10 +71,23 @@ def timepoint_rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, n
             f"(RECIST 1.1 Table {1 if t_ != NA else 2})"
         )
     out = table[key]
-    s = np.flatnonzero((t["named"] | nt["named"] | new["named"])[rows])
-    if len(s) == 0:
+    s_all = np.flatnonzero((t["named"] | nt["named"] | new["named"])[rows])
+    if len(s_all) == 0:
         return out
-    named = rows[s]
+    named_all = rows[s_all]
+    # Many assessments name the same lesions with the same codes: each distinct combination
+    # of codes and named lesions is phrased once.
+    parts = [
+        key[s_all],
+        *(src[named_all] for src in (t["missing"], nt["prog"], nt["ne"])),
+        *(new[k][named_all] for k in ("uneq", "equiv", "backdated")),
+    ]
+    combo = np.zeros(len(s_all), dtype=np.int64)
+    for part in parts:
+        codes, uniques = pd.factorize(part)
+        combo, _ = pd.factorize(combo * (len(uniques) + 1) + (codes + 1))
+    _, first = np.unique(combo, return_index=True)
+    s, named = s_all[first], named_all[first]
     miss, prog, ne = t["missing"][named], nt["prog"][named], nt["ne"][named]
     uneq, equiv, back = new["uneq"][named], new["equiv"][named], new["backdated"][named]
     # Phrases indexed by code + 1 (NA = -1 first).
@@ -113,5 +127,6 @@ def timepoint_rules(rows: np.ndarray, tcode, ntcode, ocode, t: dict, nt: dict, n
     newt = newt + _obj(np.where((newt != "") & (p3 != ""), "; ", blank)) + p3
     newt = _obj(np.where(newt == "", "no new lesion", newt))
     table_text = _obj(np.where(tcs != NA, " (RECIST 1.1 Table 1)", " (RECIST 1.1 Table 2)"))
-    out[s] = tt + "; " + ntt + "; " + newt + " -> " + _obj(RESPONSES)[oc[s]] + table_text
+    text = tt + "; " + ntt + "; " + newt + " -> " + _obj(RESPONSES)[oc[s]] + table_text
+    out[s_all] = text[combo]
     return out
