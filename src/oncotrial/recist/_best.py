@@ -108,6 +108,18 @@ class _Groups:
         return np.r_[rc[1:], n]
 
 
+def _order(subj: np.ndarray, day: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``np.lexsort((rank, day, subj))``, as one integer key when it fits (faster on sorted input)."""
+    if len(day) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo, span = int(day.min()), int(day.max()) - int(day.min()) + 1
+    n_rank = len(_SAME_DATE_RANK)
+    if int(subj.max()) + 1 > (1 << 62) // (span * n_rank):
+        return np.lexsort((rank, day, subj))
+    key = (subj.astype(np.int64) * span + (day - lo)) * n_rank + rank
+    return np.argsort(key, kind="stable")
+
+
 def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, dict]:
     require_columns(timepoints, "timepoints", ("USUBJID", "ADT", "OVRLRESP"))
     require_columns(subjects, "subjects", ("USUBJID", "REFSTDT"))
@@ -133,7 +145,7 @@ def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     r, na = ref[rows["subj"]], nact[rows["subj"]]
     rows = rows[((r == _NAT) | (rows["day"] >= r)) & ((na == _NAT) | (rows["day"] <= na))]
     subj_a, day_a, code_a = rows["subj"].to_numpy(), rows["day"].to_numpy(), rows["code"].to_numpy()
-    order = np.lexsort((_SAME_DATE_RANK[code_a], day_a, subj_a))
+    order = _order(subj_a, day_a, _SAME_DATE_RANK[code_a])
     subj_a, day_a, code_a = subj_a[order], day_a[order], code_a[order]
     first = np.r_[True, (subj_a[1:] != subj_a[:-1]) | (day_a[1:] != day_a[:-1])][: len(subj_a)]
     rows = pd.DataFrame({"subj": subj_a[first], "day": day_a[first], "code": code_a[first]})
