@@ -11,6 +11,7 @@ from sqlalchemy import select
 from oncotrial.edc import AuditEntry, LesionMeasurement, TumourAssessment
 from tests.web.conftest import sign_in
 from tests.web.helpers import dose, form_fields, post
+from tests.web.test_accessibility import unlabelled
 
 BASELINE = {
     "visit_number": "1", "visit": "BASELINE", "assessment_date": "2025-01-08", "n_rows": "6",
@@ -56,6 +57,10 @@ def test_casebook_offers_an_edit_link_per_assessment(coord, assessed):
     html = coord.get(f"/subjects/{assessed['subject']}").text
     for visit in ("BASELINE", "WEEK 6"):
         assert f'href="/assessments/{assessed[visit]}/edit"' in html
+
+
+def test_every_control_of_the_correction_form_has_a_label(coord, assessed):
+    assert unlabelled(coord.get(f"/assessments/{assessed['WEEK 6']}/edit").text) == []
 
 
 def test_correcting_a_diameter_recomputes_the_response_and_shows_it(coord, web_env, assessed):

@@ -205,6 +205,19 @@ def test_whole_workflow_from_screening_to_dashboard(browser, server, shots, prot
     # 60 mm -> 37 mm is -38.3% (hand computed): at least 30% below baseline, RECIST 1.1 section 4.3.1
     assert "Sum of diameters 37 mm (baseline 60 mm, change -38.3%" in main
 
+    # 3b. A correction: T02 at week 6 re-read as 13 mm, with the reason for change.
+    with coord.page.expect_navigation():
+        coord.page.click("a:has-text('Edit tumour assessment') >> nth=1")
+    coord.page.locator("#f-measurements tr", has_text="T02").locator("input[type=number]").fill("13")
+    coord.page.fill("#f-reason", "T02 re-read on the radiology report")
+    coord.shot("assessment-correction-form")
+    with coord.page.expect_navigation():
+        coord.page.click("button:has-text('Save change')")
+    main = coord.page.inner_text("main")
+    # 60 mm -> 38 mm is -36.7% (hand computed): still at least 30% below baseline
+    assert "Assessment corrected; computed RECIST 1.1 response: PR." in main
+    assert "Sum of diameters 38 mm (baseline 60 mm, change -36.7%" in main
+
     # 4. An adverse event.
     coord.go(f"/subjects/{sid}/adverse-events/new")
     coord.page.fill("#f-term", "Neutropenia")
