@@ -317,18 +317,28 @@ def _confirmed(
 
 def _choose(rules: list, n: int, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The first rule that applies per subject: its response, date and reason."""
-    value = np.full(n, "NE", dtype=object)
+    rule = np.full(n, len(rules), dtype=np.int64)  # past the last rule: no assessment
     when = np.full(n, _NAT, dtype=np.int64)
-    why = np.full(n, "no post-baseline assessment", dtype=object)
     done = np.zeros(n, dtype=bool)
-    for response, first, text in rules:
+    for i, (_, first, _) in enumerate(rules):
         hit = (first >= 0) & ~done
-        value[hit] = response
+        rule[hit] = i
         when[hit] = day[first[hit]]
-        why[hit] = text
         done |= hit
-    stamp = np.datetime_as_string(_to_dates(when), unit="D").astype(object)
-    why = np.where(stamp == "NaT", why, value + ": " + why + " (" + stamp + ")").astype(object)
+    responses = np.array([r[0] for r in rules] + ["NE"], dtype=object)
+    texts = np.array([r[2] for r in rules] + ["no post-baseline assessment"], dtype=object)
+    value = responses[rule]
+    why = texts[rule]
+    dated = np.flatnonzero(when != _NAT)
+    if len(dated):
+        # Each distinct (rule, date) is phrased once.
+        d_rule, d_when = rule[dated], when[dated]
+        lo = d_when.min()
+        combo, _ = pd.factorize(d_rule * (d_when.max() - lo + 1) + (d_when - lo))
+        first = np.unique(combo, return_index=True)[1]
+        u_rule = d_rule[first]
+        stamp = np.datetime_as_string(_to_dates(d_when[first]), unit="D").astype(object)
+        why[dated] = (responses[u_rule] + ": " + texts[u_rule] + " (" + stamp + ")")[combo]
     return value, when, why
 
 
