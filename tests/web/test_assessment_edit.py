@@ -141,3 +141,29 @@ def test_a_coordinator_of_another_site_gets_not_found(web_env, coord, assessed):
         assert post(other, path, data).status_code == 404
     with web_env.sessions() as db:
         assert db.get(TumourAssessment, assessed["WEEK 6"]).investigator_response == "PR"
+
+
+def test_a_correction_read_before_another_is_answered_conflict_and_not_stored(coord, web_env, assessed):
+    path = f"/assessments/{assessed['WEEK 6']}/edit"
+    form = coord.get(path).text
+    row = _row(form, "T01")
+    first = {**form_fields(form), f"m-{row}-diameter_mm": "26", "reason": "re-measured"}
+    assert post(coord, path, first, follow_redirects=False).status_code == 303
+    stale = {**form_fields(form), f"m-{row}-diameter_mm": "45", "reason": "read on the wrong series"}
+    assert post(coord, path, stale).status_code == 409
+    assert _diameters(web_env, assessed["WEEK 6"]) == [12.0, 26.0]
+
+
+def test_a_non_target_left_without_state_is_refused_on_its_state_field(coord, web_env, assessed):
+    path = f"/assessments/{assessed['WEEK 6']}/edit"
+    form = coord.get(path).text
+    row = _row(form, "NT01")
+    data = {**form_fields(form), f"m-{row}-state": "", "reason": "re-read"}
+    response = post(coord, path, data)
+    assert response.status_code == 422
+    assert f'<p class="error" id="e-m-{row}-state">a non-target lesion needs a state (or not_done)</p>' in (
+        response.text
+    )
+    with web_env.sessions() as db:
+        stmt = select(LesionMeasurement.state).where(LesionMeasurement.id == row)
+        assert db.execute(stmt).scalar() == "PRESENT"

@@ -152,13 +152,18 @@ class _Problems:
             if "reason" in leaves:
                 self.add("reason", "Reason for change", problem.msg)
                 continue
-            leaf = next((x for x in reversed(leaves) if x in ("diameter_mm", "state", "not_done")), default)
-            self.add(f"m-{row['id']}-{leaf}", f"Lesion {row['code']}", problem.msg)
+            leaf = next((x for x in reversed(leaves) if x in ("diameter_mm", "state", "not_done")), None)
+            if leaf is None and leaves and leaves != ["lesion"]:
+                self.add(None, "", problem.msg)  # about the subject (locked, say), not the row
+                continue
+            self.add(f"m-{row['id']}-{leaf or default}", f"Lesion {row['code']}", problem.msg)
 
     def add_response(self, exc: ValidationFailed | OncotrialError) -> None:
         for problem in exc.problems:
             if "reason" in problem.loc:
                 self.add("reason", "Reason for change", problem.msg)
+            elif problem.loc and "investigator_response" not in problem.loc:
+                self.add(None, "", problem.msg)
             else:
                 self.add("investigator_response", "Investigator's response", problem.msg)
 
