@@ -350,4 +350,4 @@ def _at(day: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 def _yn(mask: np.ndarray) -> np.ndarray:
-    return np.where(mask, "Y", "N")
+    return np.array(["N", "Y"], dtype=object)[np.asarray(mask, dtype=np.int8)]

@@ -17,7 +17,10 @@ _DENSE_KEYS = 5_000_000
 def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer code of each TR row's TRLNKID, the ids, and each id's parent code (split lesions)."""
     if a.lesion_cache is None:
-        codes, uniques = pd.factorize(a.tr["TRLNKID"], use_na_sentinel=False)
+        link = a.tr["TRLNKID"].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(link)  # twice as fast as counting missing as a value
+        if len(codes) and codes.min() < 0:
+            codes, uniques = pd.factorize(link, use_na_sentinel=False)
         text = pd.Index(uniques).astype(str)
         recode, ids = pd.factorize(text)
         codes = recode[codes]

@@ -226,7 +226,7 @@ def evaluate_timepoints(
             "PCHGNAD": t["pchgnad"][post],
             "TRGRESP": decode(tcode[post]),
             "NTRGRESP": decode(ntcode[post]),
-            "NEWLPROG": np.where(new["flag"][post], "Y", "N"),
+            "NEWLPROG": np.array(["N", "Y"], dtype=object)[new["flag"][post].astype(np.int8)],
             "OVRLRESP": otext[post],
             "RULE": rules,
         }
