@@ -91,6 +91,7 @@ class Assessments:
     def __init__(self, tr: pd.DataFrame, subjects: pd.DataFrame | None) -> None:
         self.tr = tr
         self.lesion_cache: tuple | None = None
+        self.lesion_link_missing = False  # set with lesion_cache: some TRLNKID is missing
         self._codes: dict[str, np.ndarray] = {}
         self._values: np.ndarray | None = None
         subj, subject_ids = factorize_runs(tr["USUBJID"])

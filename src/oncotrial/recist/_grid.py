@@ -7,7 +7,7 @@ import pandas as pd
 
 from oncotrial.recist._assessments import Assessments
 
-__all__ = ["NT_STATE", "lesion_grid"]
+__all__ = ["NT_STATE", "lesion_grid", "lesion_text"]
 
 NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
 # Up to this many subject x lesion keys, baseline lesions are found with a lookup table.
@@ -19,7 +19,8 @@ def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if a.lesion_cache is None:
         link = a.tr["TRLNKID"].to_numpy(dtype=object)
         codes, uniques = pd.factorize(link)  # twice as fast as counting missing as a value
-        if len(codes) and codes.min() < 0:
+        a.lesion_link_missing = bool(len(codes) and codes.min() < 0)
+        if a.lesion_link_missing:
             codes, uniques = pd.factorize(link, use_na_sentinel=False)
         text = pd.Index(uniques).astype(str)
         recode, ids = pd.factorize(text)
@@ -29,6 +30,14 @@ def _lesion_codes(a: Assessments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         parents = ids.get_indexer(ids.str.replace(r"\.\d+$", "", regex=True))
         a.lesion_cache = (codes, np.asarray(ids, dtype=object), parents)
     return a.lesion_cache
+
+
+def lesion_text(a: Assessments, rows: np.ndarray) -> np.ndarray:
+    """``TRLNKID`` of TR rows ``rows`` as text (object array), from the lesion codes."""
+    codes, ids, _ = _lesion_codes(a)
+    if a.lesion_link_missing:  # a missing id: text as pandas writes it
+        return a.tr["TRLNKID"].astype(str).to_numpy()[rows]
+    return ids[codes[rows]]
 
 
 def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None) -> tuple[dict, dict]:

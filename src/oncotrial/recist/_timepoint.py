@@ -11,7 +11,7 @@ import pandas as pd
 
 from oncotrial.recist._assessments import Assessments, build_assessments
 from oncotrial.recist._codes import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, decode
-from oncotrial.recist._grid import lesion_grid
+from oncotrial.recist._grid import lesion_grid, lesion_text
 from oncotrial.recist._rules import join_ids, timepoint_rules
 from oncotrial.recist._settings import RecistSettings
 from oncotrial.recist._tables import overall_codes
@@ -127,15 +127,16 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     """Unequivocal new lesions per assessment; an equivocal one later confirmed counts from its first scan."""
     n_a = len(a.a_subj)
     tr = a.tr
-    rows = a.equals("TRGRPID", "NEW") & a.a_post[a.row_aid]
+    rows = np.flatnonzero(a.equals("TRGRPID", "NEW"))
+    rows = rows[a.a_post[a.row_aid[rows]]]
     if "TRSTAT" in tr.columns:
-        rows &= ~a.equals("TRSTAT", "NOT DONE")
+        rows = rows[~a.equals("TRSTAT", "NOT DONE")[rows]]
     new = pd.DataFrame(
         {
             "aid": a.row_aid[rows],
             "subj": a.a_subj[a.row_aid[rows]],
-            "TRLNKID": tr["TRLNKID"].astype(str).to_numpy()[rows],
-            "equivocal": a.equals("TRSTRESC", "EQUIVOCAL")[rows],
+            "TRLNKID": lesion_text(a, rows),
+            "equivocal": tr["TRSTRESC"].to_numpy(dtype=object)[rows] == "EQUIVOCAL",
         }
     )
     flag = np.zeros(n_a, dtype=bool)
