@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncotrial.recist._assessments import Assessments
+from oncotrial.recist._assessments import Assessments, factorize_runs
 
 __all__ = ["NT_STATE", "lesion_grid", "lesion_text"]
 
@@ -90,8 +90,8 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
         # Only the target rows' measure names are needed, and a state only where there is no
         # value (a lesion recorded as MERGED).
         test_text = tr["TRTESTCD"].to_numpy(dtype=object)[rows]
-        tests = np.where(test_text == "LPERP", 1, np.where(test_text == "LDIAM", 2, 0))
         lperp_code, ldiam_code = 1, 2
+        tests = (test_text == "LPERP") * np.int8(lperp_code) + (test_text == "LDIAM") * np.int8(ldiam_code)
         no_value = np.isnan(value)
         merged = np.zeros(len(rows), dtype=bool)
         merged[no_value] = tr["TRSTRESC"].to_numpy(dtype=object)[rows[no_value]] == "MERGED"
@@ -105,8 +105,11 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
         lc = np.where(frag, par, lc)
         bidx = lookup(subj * n_ids + lc)
         # Nodal: TU.TULOC is LYMPH NODE; without a TU row, a lesion measured by short axis only.
-        les_subj = pd.Index(a.subject_ids).get_indexer(lesions["USUBJID"])
-        les_lc = pd.Index(ids).get_indexer(lesions["TRLNKID"].astype(str))
+        # Keys of the lesion table, looked up once per distinct value.
+        code, uniq = factorize_runs(lesions["USUBJID"])
+        les_subj = np.r_[pd.Index(a.subject_ids).get_indexer(pd.Index(uniq, dtype=object)), -1][code]
+        code, uniq = pd.factorize(lesions["TRLNKID"].to_numpy(dtype=object), use_na_sentinel=False)
+        les_lc = pd.Index(ids).get_indexer(pd.Series(uniq, dtype=object).astype(str))[code]
         ok = (les_subj >= 0) & (les_lc >= 0)
         tu_idx = lookup(les_subj[ok].astype(np.int64) * n_ids + les_lc[ok])
         nodal_tu = np.full(n_b, -1, dtype=np.int8)
