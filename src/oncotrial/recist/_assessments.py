@@ -245,7 +245,11 @@ def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
     except (ValueError, KeyError):
         chosen = tu.iloc[0:0]
     both = chosen if len(chosen) == len(tu) else pd.concat([chosen, tu], ignore_index=True)
-    lesions = both.drop_duplicates(["USUBJID", "TULNKID"])[["USUBJID", "TULNKID", "TULOC"]]
+    # First row per USUBJID x TULNKID (as drop_duplicates), on integer keys.
+    subj, _ = factorize_runs(both["USUBJID"])
+    link, links = pd.factorize(both["TULNKID"].to_numpy(dtype=object))
+    key = (subj + 1) * (len(links) + 1) + (link + 1)
+    lesions = both.loc[~pd.Index(key).duplicated(), ["USUBJID", "TULNKID", "TULOC"]]
     lesions = lesions.rename(columns={"TULNKID": "TRLNKID"})
     lesions["NODAL"] = lesions["TULOC"].eq(NODAL_LOCATION).to_numpy()
     return lesions

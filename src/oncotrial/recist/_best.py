@@ -125,7 +125,9 @@ def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     require_columns(subjects, "subjects", ("USUBJID", "REFSTDT"))
     subj_ids = pd.Index(subjects["USUBJID"].drop_duplicates())
     tp = timepoints[["USUBJID", "ADT", "OVRLRESP"]]
-    tp = tp[tp["OVRLRESP"].notna() & (tp["OVRLRESP"].astype(str) != "") & tp["ADT"].notna()]
+    resp, resp_u = pd.factorize(tp["OVRLRESP"].to_numpy(dtype=object))  # -1: missing
+    blank = np.r_[pd.Series(resp_u, dtype=object).astype(str).to_numpy() == "", True]
+    tp = tp[~blank[resp] & tp["ADT"].notna().to_numpy()]
     tp_code, tp_ids = factorize_runs(tp["USUBJID"])  # a subject's timepoints are adjacent
     subj = np.r_[subj_ids.get_indexer(pd.Index(tp_ids, dtype=object)), -1][tp_code]
     if (subj < 0).any():
