@@ -59,6 +59,15 @@ def _visit_ranks(vis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Values in exact thousandths (e.g. 2.1 for an unscheduled visit) are ranked with a
     presence table; anything else by factorizing the floats.
     """
+    if vis.dtype.kind in "iu":  # whole numbers: ranked by a presence table directly
+        lo = int(vis.min()) if len(vis) else 0
+        if len(vis) and int(vis.max()) - lo < 1e7:
+            offset = (vis - lo).astype(np.int64)
+            levels = np.zeros(int(offset.max()) + 1, dtype=bool)
+            levels[offset] = True
+            ranks = np.cumsum(levels) - 1
+            return ranks[offset], (np.flatnonzero(levels) + lo).astype(float)
+        vis = vis.astype(float)
     milli = np.rint(vis * 1000)
     if len(vis) and np.array_equal(milli / 1000, vis) and milli.max() - milli.min() < 1e7:
         lo = milli.min()
@@ -104,8 +113,10 @@ class Assessments:
         u_day = np.r_[np.where(u_dt.isna().to_numpy(), nat, u_day), nat]  # last: missing text
         u_flag = np.concatenate([u_flag.to_numpy(dtype=object), np.array([""], dtype=object)])
         row_day = u_day[dtc_code]  # code -1 picks the trailing missing entry
-        vis = pd.to_numeric(tr["VISITNUM"], errors="coerce").to_numpy(float)
-        if np.isnan(vis).any():
+        vis_num = pd.to_numeric(tr["VISITNUM"], errors="coerce")
+        plain_int = isinstance(vis_num.dtype, np.dtype) and vis_num.dtype.kind in "iu"
+        vis = vis_num.to_numpy() if plain_int else vis_num.to_numpy(float)
+        if vis.dtype.kind == "f" and np.isnan(vis).any():
             bad = tr.loc[np.isnan(vis), "VISITNUM"].head(5).tolist()
             raise ValidationFailed([Problem(("TR", "VISITNUM"), "must be a number", "type", v) for v in bad])
         # One assessment = one subject x VISITNUM; its date is the earliest scan date in it,
