@@ -284,6 +284,7 @@ def test_subjects_are_evaluated_independently(settings):
 def test_large_key_space_and_unusual_visit_numbers_give_the_same_result(settings, reference, monkeypatch):
     dense = evaluate_timepoints(reference["tu"], reference["tr"], settings)
     monkeypatch.setattr("oncotrial.recist._assessments._DENSE_KEYS", 0)  # force the hashed path
+    monkeypatch.setattr("oncotrial.recist._grid._DENSE_KEYS", 0)  # and the searchsorted baseline lookup
     hashed = evaluate_timepoints(reference["tu"], reference["tr"], settings)
     pd.testing.assert_frame_equal(dense, hashed)
     tr = reference["tr"].assign(VISITNUM=reference["tr"]["VISITNUM"] + 0.00001)  # not in thousandths
