@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import OncotrialError
-from oncotrial.protocol import Protocol, evaluate_eligibility
+from oncotrial.protocol import Duration, Protocol, evaluate_eligibility
 from oncotrial.recist import RecistSettings, evaluate_timepoints
 from oncotrial.simulate._latent import draw_latent
 from oncotrial.simulate._scenario import Scenario
@@ -213,7 +213,7 @@ def simulate_cohort(protocol: Protocol, scenario: Scenario | None = None, *, see
     eos = np.array([np.datetime64(sched.end_of_study.after(d.astype(dt.date)), "D") for d in enrol_date])
     t_cut = (cutoff - first_dose).astype(int)
     t_eos = (eos - first_dose).astype(int)
-    per_day = 1.0 / 365.25
+    per_day = 1.0 / Duration(1, "years").days
     # every patient is dosed on day 0, so nothing ends her participation before day 1
     t_wd = 1.0 + rng_follow.exponential(1.0 / max(scenario.withdrawal_per_year * per_day, 1e-12), n)
     t_ltfu = 1.0 + rng_follow.exponential(1.0 / max(scenario.lost_to_follow_up_per_year * per_day, 1e-12), n)

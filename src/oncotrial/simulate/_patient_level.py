@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncotrial.protocol import Protocol
+from oncotrial.protocol import Duration, Protocol
 from oncotrial.recist import RecistSettings, best_overall_response, evaluate_timepoints
 from oncotrial.simulate._latent import draw_latent
 from oncotrial.simulate._scenario import Scenario
@@ -149,7 +149,7 @@ def simulate_patient_responses(
         days_per_month=protocol.analysis.days_per_month,
         baseline_sum_mm=lesions.baseline_sum,
     )
-    rate = scenario.withdrawal_per_year / 365.25
+    rate = scenario.withdrawal_per_year / Duration(1, "years").days
     withdrawal = rng.exponential(1.0 / rate, total) if rate > 0 else np.full(total, np.inf)
     stop = np.minimum.reduce([latent.t_death, withdrawal, np.full(total, sched.end_of_study.days)])
     scans = read_scans(
