@@ -14,17 +14,25 @@ Where each reference row comes from is stated beside it:
   ``dev/reference/twostage.admissible.html``), EN(p0) and PET(p0) as printed.
   clinfun is not packaged for this Debian release (``apt-cache policy
   r-cran-clinfun`` has no candidate), so it could not be run here.
+* SIMON_1989_TABLE_2: the optimal design for p0 = 0.30, p1 = 0.45, alpha 0.05,
+  beta 0.10 (r1/n1 = 13/40, r/n = 40/110), as quoted in the project's issue
+  "Correctness on real-world tumour data" (point 7) from Simon (1989), Table 2.
+
+Every test here fails on a SimonSearchBoundWarning it does not expect (``pytestmark``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from oncotrial.errors import OncotrialError
-from oncotrial.stats import simon_design, simon_design_from_spec
+from oncotrial.stats import SimonSearchBoundWarning, simon_design, simon_design_from_spec
+
+pytestmark = pytest.mark.filterwarnings("error::oncotrial.stats.SimonSearchBoundWarning")
 
 # (p0, p1, alpha, beta, kind, r1, n1, r, n, EN(p0), PET(p0)) -- SIMON_1989, Table 1
 SIMON_1989 = [
@@ -53,13 +61,15 @@ SIMON_1989 = [
     (0.30, 0.50, 0.05, 0.10, "minimax", 7, 24, 21, 53, 36.6, 0.56),
 ]
 
-# (p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, EN(p0), PET(p0)) -- CLINFUN ph2simon examples
+# (p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, EN(p0), PET(p0), warns) -- CLINFUN ph2simon
+# examples. warns: ours, not clinfun's. clinfun's own examples show that 0.2 / 0.35 / 0.05 / 0.05
+# has optimal 11/50, 28/109 with nmax 150, so its nmax-100 result is the bound's, not the optimum.
 CLINFUN = [
-    (0.2, 0.4, 0.1, 0.1, 100, "optimal", 3, 17, 10, 37, 26.02, 0.5489),
-    (0.2, 0.4, 0.1, 0.1, 100, "minimax", 3, 19, 10, 36, 28.26, 0.4551),
-    (0.2, 0.35, 0.05, 0.05, 100, "optimal", 11, 53, 26, 99, 69.88, 0.6330),
-    (0.2, 0.35, 0.05, 0.05, 100, "minimax", 15, 68, 25, 95, 75.44, 0.7244),
-    (0.2, 0.35, 0.05, 0.05, 150, "optimal", 11, 50, 28, 109, 67.07, 0.7107),
+    (0.2, 0.4, 0.1, 0.1, 100, "optimal", 3, 17, 10, 37, 26.02, 0.5489, False),
+    (0.2, 0.4, 0.1, 0.1, 100, "minimax", 3, 19, 10, 36, 28.26, 0.4551, False),
+    (0.2, 0.35, 0.05, 0.05, 100, "optimal", 11, 53, 26, 99, 69.88, 0.6330, True),
+    (0.2, 0.35, 0.05, 0.05, 100, "minimax", 15, 68, 25, 95, 75.44, 0.7244, True),
+    (0.2, 0.35, 0.05, 0.05, 150, "optimal", 11, 50, 28, 109, 67.07, 0.7107, False),
 ]
 
 
@@ -79,8 +89,12 @@ def test_reproduces_simon_1989_table_1(row):
 
 @pytest.mark.parametrize("row", CLINFUN, ids=_ids(CLINFUN))
 def test_reproduces_clinfun_ph2simon_examples(row):
-    p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, en0, pet0 = row
-    d = simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
+    p0, p1, alpha, beta, n_max, kind, r1, n1, r, n, en0, pet0, warns = row
+    if warns:
+        with pytest.warns(SimonSearchBoundWarning, match=r"to 109 or more \(got 100\)$"):
+            d = simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
+    else:
+        d = simon_design(p0, p1, alpha, beta, kind=kind, n_max=n_max)
     assert (d.r1, d.n1, d.r, d.n) == (r1, n1, r, n)
     assert round(d.en0, 2) == en0
     assert round(d.pet0, 4) == pet0
@@ -106,7 +120,8 @@ def test_minimax_and_optimal_share_one_admissible_list():
     assert opt.admissible[0] == mm and opt.admissible[-1] == opt
 
 
-def test_the_bundled_protocol_design_is_built_from_its_design_section(protocol):
+def test_the_bundled_protocol_design_is_built_from_its_design_section_without_a_bound_warning(protocol):
+    # pytestmark turns a SimonSearchBoundWarning into an error: the bundled n_max = 100 hides nothing.
     d = simon_design_from_spec(protocol.design)
     assert d.kind == protocol.design.kind
     assert (d.p0, d.p1) == (protocol.design.p0, protocol.design.p1)
@@ -118,9 +133,66 @@ def test_p1_not_above_p0_is_refused():
         simon_design(0.3, 0.2, 0.05, 0.2)
 
 
-def test_no_design_within_n_max_names_n_max():
-    with pytest.raises(OncotrialError, match=r"^n_max: no two-stage design with n <= n_max meets alpha"):
+def test_no_design_within_n_max_names_n_max_and_how_to_widen_it():
+    expected = (
+        "n_max: no two-stage design with n <= 40 meets alpha = 0.05 and beta = 0.1: the minimax design "
+        "needs a larger n; set design.n_max in the protocol file (or pass n_max=) to a larger value (got 40)"
+    )
+    with pytest.raises(OncotrialError, match=f"^{re.escape(expected)}$"):
         simon_design(0.2, 0.3, 0.05, 0.1, n_max=40)
+
+
+# p0 = 0.30, p1 = 0.45, alpha 0.05, beta 0.10: the optimal design (SIMON_1989_TABLE_2) has n = 110.
+WIDE = (0.3, 0.45, 0.05, 0.1)
+BOUND_WARNING = (
+    "n_max: the search for the optimal design stopped at n = 100, and a larger design has a smaller "
+    "EN(p0): r1/n1 = 13/40, r/n = 40/110, EN(p0) = 60.77 against 62.29 for r1/n1 = 12/39, r/n = 37/100 "
+    "found within it; set design.n_max in the protocol file (or pass n_max=) to 110 or more (got 100)"
+)
+
+
+def test_optimal_design_beyond_the_default_bound_warns_naming_the_bound_and_the_better_design():
+    with pytest.warns(SimonSearchBoundWarning) as record:
+        d = simon_design(*WIDE)
+    assert [str(w.message) for w in record] == [BOUND_WARNING]
+    w = record[0].message
+    assert (w.loc, w.value) == (("n_max",), 100)
+    # What is returned is still the best design within n <= 100 (computed here, no published value).
+    assert (d.r1, d.n1, d.r, d.n) == (12, 39, 37, 100)
+    assert (w.beyond.kind, w.beyond.r1, w.beyond.n1, w.beyond.r, w.beyond.n) == ("optimal", 13, 40, 40, 110)
+    assert w.beyond.alpha <= 0.05 and w.beyond.power >= 0.9
+
+
+def test_minimax_design_does_not_depend_on_the_bound_but_still_warns_for_its_admissible_list():
+    with pytest.warns(
+        SimonSearchBoundWarning, match="the minimax design does not depend on the bound"
+    ) as rec:
+        mm = simon_design(*WIDE, kind="minimax")
+    assert len(rec) == 1
+    assert mm == simon_design(*WIDE, kind="minimax", n_max=120)
+    assert mm.admissible[-1].n == 100  # the list ends at the bound's optimal design, hence the warning
+
+
+@pytest.mark.parametrize("n_max", [110, 120])
+def test_widened_bound_gives_simon_1989_table_2_optimal_design_without_warning(n_max):
+    # n_max = 110: the design lies on the bound, but nothing beyond it is better, so no warning.
+    d = simon_design(*WIDE, n_max=n_max)
+    assert (d.kind, d.r1, d.n1, d.r, d.n) == ("optimal", 13, 40, 40, 110)
+    assert d.alpha <= 0.05 and d.power >= 0.9
+
+
+def test_bound_warning_fires_exactly_when_a_larger_bound_changes_the_optimal_design():
+    # 0.2 / 0.4 / 0.05 / 0.2 (SIMON_1989: minimax n = 33, optimal n = 43): bounds 33 .. 45.
+    unbounded = simon_design(0.2, 0.4, 0.05, 0.2)
+    for n_max in range(33, 46):
+        if n_max < unbounded.n:
+            with pytest.warns(SimonSearchBoundWarning) as record:
+                simon_design(0.2, 0.4, 0.05, 0.2, n_max=n_max)
+            beyond = record[0].message.beyond
+            assert (beyond.r1, beyond.n1, beyond.r, beyond.n) == (3, 13, 12, 43), n_max
+            assert math.isclose(beyond.en0, unbounded.en0, rel_tol=1e-12)
+        else:
+            assert simon_design(0.2, 0.4, 0.05, 0.2, n_max=n_max) == unbounded
 
 
 def test_unknown_kind_is_refused():

@@ -4,7 +4,9 @@ operating characteristics side by side."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
@@ -13,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from oncotrial.cli import app
-from oncotrial.cli._common import console, reported_errors
+from oncotrial.cli._common import console, err_console, reported_errors
 from oncotrial.protocol import Protocol, read_protocol
 from oncotrial.simulate import Scenario
 from oncotrial.simulate._oc import (
@@ -24,10 +26,25 @@ from oncotrial.simulate._oc import (
     simulate_operating_characteristics,
 )
 from oncotrial.simulate._patient_level import simulate_patient_responses
-from oncotrial.stats import simon_design_from_spec
+from oncotrial.stats import SimonDesign, SimonSearchBoundWarning, simon_design_from_spec
 
 CHUNK = 20_000  # binomial trials per progress step
 PATIENT_CHUNK = 50  # patient-level trials per progress step
+
+
+def _design_and_bound_warnings(spec: Any) -> tuple[SimonDesign, list[str]]:
+    """The protocol's design and, as text located in the protocol file, any warning that the
+    search bound ``design.n_max`` hid a better design (other warnings pass through)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SimonSearchBoundWarning)
+        found = simon_design_from_spec(spec)
+    said = []
+    for w in caught:
+        if isinstance(w.message, SimonSearchBoundWarning):
+            said.append(f"design.{w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return found, said
 
 
 def _simulate(
@@ -129,7 +146,9 @@ def design(
     """Print the protocol's Simon design with exact and simulated operating characteristics."""
     with reported_errors():
         protocol = read_protocol(protocol_file).protocol
-        found = simon_design_from_spec(protocol.design)
+        found, bound_warnings = _design_and_bound_warnings(protocol.design)
+        for text in bound_warnings:
+            err_console.print(f"[yellow]warning:[/yellow] {text}", highlight=False, soft_wrap=True)
         rule = SimonRule.of(found)
         spec = protocol.design
         rates = rate_grid(spec.p0, spec.p1)
@@ -166,6 +185,7 @@ def design(
             "exact": [e.to_dict() for e in exact],
             "simulated": [s.to_dict() for s in binomial],
             "patient_level": [s.to_dict() for s in patients],
+            "warnings": bound_warnings,
         }
         typer.echo(json.dumps(out, indent=2))
         return

@@ -22,7 +22,12 @@ from oncotrial.stats._predictive import (
     predictive_probability,
     predictive_stopping_table,
 )
-from oncotrial.stats._simon import SimonDesign, simon_design, simon_design_from_spec
+from oncotrial.stats._simon import (
+    SimonDesign,
+    SimonSearchBoundWarning,
+    simon_design,
+    simon_design_from_spec,
+)
 from oncotrial.stats._simon_rules import (
     SimonCharacteristics,
     SimonDecision,
@@ -39,6 +44,7 @@ __all__ = [
     "SimonCharacteristics",
     "SimonDecision",
     "SimonDesign",
+    "SimonSearchBoundWarning",
     "SurvivalAt",
     "binomial_ci",
     "binomial_test",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -12,10 +14,12 @@ from scipy import stats
 from oncotrial.errors import OncotrialError
 from oncotrial.stats._checks import check_choice, check_count, check_probability
 
-__all__ = ["SimonDesign", "simon_design", "simon_design_from_spec"]
+__all__ = ["SimonDesign", "SimonSearchBoundWarning", "simon_design", "simon_design_from_spec"]
 
 KINDS = ("optimal", "minimax")
 DEFAULT_N_MAX = 100
+#: How to widen the search, said by every message about the bound.
+WIDEN = "set design.n_max in the protocol file (or pass n_max=)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,21 @@ class SimonDesign:
             f"EN(p0) = {self.en0:.2f}, PET(p0) = {self.pet0:.3f}, alpha = {self.alpha:.4f}, "
             f"power = {self.power:.4f})"
         )
+
+
+class SimonSearchBoundWarning(UserWarning):
+    """The optimal design found within ``n <= n_max`` is not the optimal design.
+
+    Carries ``loc`` (``("n_max",)``), ``value`` (the bound), ``reason``, and ``beyond``:
+    the optimal design of an unbounded search, whose ``n`` exceeds the bound.
+    """
+
+    def __init__(self, value: int, reason: str, beyond: SimonDesign) -> None:
+        self.loc: tuple[str, ...] = ("n_max",)
+        self.value = value
+        self.reason = reason
+        self.beyond = beyond
+        super().__init__(f"n_max: {reason} (got {value!r})")
 
 
 def _exceed_tables(p: float, n_max: int) -> np.ndarray:
@@ -131,6 +150,62 @@ def _best_per_n(p0: float, p1: float, alpha: float, beta: float, n_max: int) -> 
     return tuple(best[n] for n in sorted(best))
 
 
+def _feasible_r(n1: int, r1: int, n: int, p0: float, p1: float, alpha: float, beta: float) -> int | None:
+    """The largest r meeting alpha and beta for stage sizes (n1, n) and futility bound r1, or None."""
+    x1 = np.arange(r1 + 1, n1 + 1)
+    r = np.arange(r1, n + 1)
+    k = r[None, :] - x1[:, None]
+    rej = {
+        p: (stats.binom.pmf(x1, n1, p)[:, None] * stats.binom.sf(k, n - n1, p)).sum(axis=0) for p in (p0, p1)
+    }
+    ok = np.flatnonzero((rej[p1] >= 1.0 - beta) & (rej[p0] <= alpha))
+    return int(r[ok[-1]]) if ok.size else None
+
+
+@lru_cache(maxsize=32)
+def _better_beyond(
+    p0: float, p1: float, alpha: float, beta: float, n_max: int, en0: float
+) -> SimonDesign | None:
+    """The design of smallest EN(p0) among those with n > n_max and EN(p0) < ``en0``, if any.
+
+    Exhaustive, not a heuristic: a design (r1, n1, r, n) has EN(p0) = n1 + P0(X1 > r1) (n - n1),
+    increasing in n, and meets the power only if P1(X1 <= r1) <= beta. So only first
+    stages with n1 < en0 and P1(X1 <= r1) <= beta can beat ``en0``, each only for the n
+    between n_max + 1 and the n where its EN(p0) reaches ``en0``; those n are tried in
+    order, and the first feasible one is that first stage's best design beyond the bound.
+    ``en0`` shrinks as better designs are found; among designs within a relative 1e-12
+    of each other's EN(p0) the first found (smallest n1) is kept, and the bound's own
+    optimal design wins such a tie (it has the smaller n, as the search's tie rule wants).
+    """
+    best: SimonDesign | None = None
+    for n1 in range(1, math.ceil(en0)):
+        r1s = np.arange(n1)
+        sf0 = stats.binom.sf(r1s, n1, p0)
+        # Necessary for the power; the 1e-12 keeps rounding from dropping a borderline first stage.
+        powered = stats.binom.cdf(r1s, n1, p1) <= beta + 1e-12
+        for r1 in np.flatnonzero(powered):
+            go_on = float(sf0[r1])
+            n = max(n_max, n1) + 1
+            # Ends: if P0(X1 > r1) <= alpha, r = r1 is feasible at the first n tried;
+            # otherwise fewer than en0 / alpha values of n are tried.
+            while n1 + go_on * (n - n1) < en0 * (1.0 - 1e-12):
+                r = _feasible_r(n1, int(r1), n, p0, p1, alpha, beta)
+                if r is not None:
+                    best = _design_of_rule(int(r1), n1, r, n, p0, p1)
+                    en0 = best.en0
+                    break
+                n += 1
+    return best
+
+
+def _design_of_rule(r1: int, n1: int, r: int, n: int, p0: float, p1: float) -> SimonDesign:
+    """The SimonDesign of given boundaries, with its exact EN(p0), PET(p0), alpha and power."""
+    x1 = np.arange(r1 + 1, n1 + 1)
+    rej = [float(np.sum(stats.binom.pmf(x1, n1, p) * stats.binom.sf(r - x1, n - n1, p))) for p in (p0, p1)]
+    pet0 = float(stats.binom.cdf(r1, n1, p0))
+    return SimonDesign(r1, n1, r, n, n1 + (1.0 - pet0) * (n - n1), pet0, rej[0], rej[1], p0, p1)
+
+
 def _admissible(per_n: tuple[SimonDesign, ...]) -> list[SimonDesign]:
     """Designs minimising q * n + (1 - q) * EN(p0) for some q in [0, 1], minimax first."""
     optimal = min(range(len(per_n)), key=lambda i: (per_n[i].en0, i))
@@ -161,7 +236,35 @@ def simon_design(
         Type I and type II error limits.
     kind : {"optimal", "minimax"}
     n_max : int, optional
-        Largest total sample size searched (default 100).
+        Largest total sample size searched (default 100, as clinfun's ``ph2simon``).
+
+    Raises
+    ------
+    OncotrialError
+        When no design with n <= ``n_max`` meets alpha and beta (the minimax design
+        needs a larger n); the message names ``n_max`` and how to widen it.
+
+    Warns
+    -----
+    SimonSearchBoundWarning
+        When a design with n > ``n_max`` has a smaller EN(p0) than the optimal design
+        found within the bound. The warning names that design (the optimal design of
+        an unbounded search, also on the warning's ``beyond``) and the ``n_max`` that
+        reaches it. The design returned is still the best within the bound.
+
+    Notes
+    -----
+    What the bound can change. The minimax design never depends on it: it is the
+    smallest n with a feasible design, so it is either found within the bound or the
+    search fails with the error above. The optimal design (and with it the admissible
+    list, which ends there) does: a larger n can have a smaller EN(p0), even when the
+    optimum found lies strictly inside the bound (0.2 / 0.35 / 0.05 / 0.05: 26/99
+    within 100, 28/109 beyond). After the search, every design beyond the bound that
+    could still have a smaller EN(p0) is checked (EN(p0) >= n1 + P0(X1 > r1) (n - n1)
+    and the power needs P1(X1 <= r1) <= beta, which leave finitely many). So no warning
+    means no two-stage design of any size has a smaller EN(p0) than the optimal design
+    returned, and the optimal and admissible designs are those of an unbounded search.
+    The designs searched are those of Simon and clinfun: 0 <= r1 < n1 < n.
 
     References
     ----------
@@ -185,9 +288,15 @@ def simon_design(
     per_n = _best_per_n(p0, p1, alpha, beta, n_max)
     if not per_n:
         raise OncotrialError(
-            "n_max", n_max, f"no two-stage design with n <= n_max meets alpha = {alpha} and beta = {beta}"
+            "n_max",
+            n_max,
+            f"no two-stage design with n <= {n_max} meets alpha = {alpha} and beta = {beta}: "
+            f"the minimax design needs a larger n; {WIDEN} to a larger value",
         )
     chain = _admissible(per_n)
+    beyond = _better_beyond(p0, p1, alpha, beta, n_max, chain[-1].en0)
+    if beyond is not None:
+        warnings.warn(_bound_warning(n_max, kind, chain[-1], beyond), stacklevel=2)
     if len(chain) == 1:
         admissible: tuple[SimonDesign, ...] = (replace(chain[0], kind=kind),)
     else:
@@ -195,6 +304,21 @@ def simon_design(
         admissible = (replace(chain[0], kind="minimax"), *middle, replace(chain[-1], kind="optimal"))
     chosen = admissible[-1] if kind == "optimal" else admissible[0]
     return replace(chosen, admissible=admissible)
+
+
+def _bound_warning(n_max: int, kind: str, found: SimonDesign, beyond: SimonDesign) -> SimonSearchBoundWarning:
+    unaffected = (
+        "the minimax design does not depend on the bound, but the optimal and admissible designs do; "
+        if kind == "minimax"
+        else ""
+    )
+    reason = (
+        f"the search for the optimal design stopped at n = {n_max}, and a larger design has a smaller "
+        f"EN(p0): r1/n1 = {beyond.r1}/{beyond.n1}, r/n = {beyond.r}/{beyond.n}, EN(p0) = {beyond.en0:.2f} "
+        f"against {found.en0:.2f} for r1/n1 = {found.r1}/{found.n1}, r/n = {found.r}/{found.n} found "
+        f"within it; {unaffected}{WIDEN} to {beyond.n} or more"
+    )
+    return SimonSearchBoundWarning(n_max, reason, replace(beyond, kind="optimal"))
 
 
 def simon_design_from_spec(spec: Any) -> SimonDesign:
