@@ -1,7 +1,10 @@
 # Sourced by scripts/dev test: make the system parts of the test suite available.
 #  - Chromium (Debian package `chromium`) for the browser tests;
 #  - a PostgreSQL server on 127.0.0.1:5432 with role/database `oncotrial` for the
-#    PostgreSQL half of the database tests (exported as ONCOTRIAL_TEST_DATABASE_URL).
+#    PostgreSQL half of the database tests (exported as ONCOTRIAL_TEST_DATABASE_URL);
+#  - R (`r-base-core`) with `foreign` (`r-cran-foreign`: tests/adam/test_write.py reads
+#    our XPT files with read.xport) and `survival` (`r-cran-survival`: the reference
+#    script tests/reference/survival.R). Tests gate on R with tests/conftest.py's require_r.
 # Installs need root (apt-get); without root, what is missing is reported and the
 # tests that need it are skipped, unless ONCOTRIAL_REQUIRE_SYSTEM_PARTS=1 (CI sets it).
 
@@ -21,6 +24,22 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "system-parts: installing chromium" >&2
   _apt_install chromium || true
 fi
+
+# 0 when Rscript runs and loads R package $1.
+_r_has() {
+  command -v Rscript >/dev/null 2>&1 \
+    && Rscript --vanilla -e "quit(status = if (requireNamespace('$1', quietly = TRUE)) 0 else 1)" \
+      >/dev/null 2>&1
+}
+_r_debs=()
+command -v Rscript >/dev/null 2>&1 || _r_debs+=(r-base-core)
+_r_has foreign || _r_debs+=(r-cran-foreign)
+_r_has survival || _r_debs+=(r-cran-survival)
+if [ "${#_r_debs[@]}" -gt 0 ]; then
+  echo "system-parts: installing ${_r_debs[*]}" >&2
+  _apt_install "${_r_debs[@]}" || echo "system-parts: no R with foreign and survival; R tests will be skipped" >&2
+fi
+unset _r_debs
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v psql >/dev/null 2>&1; then
   echo "system-parts: installing postgresql" >&2

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pyreadstat
 import pytest
+from tests.conftest import require_r
 
 from oncotrial.adam import write_adam
 from oncotrial.errors import ValidationFailed
@@ -73,13 +73,14 @@ def test_text_over_200_bytes_in_a_string_dtype_column_continues_too(
     assert back.loc[0, "RULE"] + back.loc[0, "RULE1"] == long
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 def test_r_reads_the_xpt_file_with_sas_dates_and_labels(adtte: pd.DataFrame, tmp_path: Path) -> None:
+    rscript = require_r("foreign")  # skips (fails under ONCOTRIAL_REQUIRE_SYSTEM_PARTS=1) without it
     (path,) = write_adam({"ADTTE": adtte}, tmp_path, fmt="xpt")
     script = (
         f'library(foreign); d <- read.xport("{path}"); l <- lookup.xport("{path}")[[1]]$label; '
         'cat(d$USUBJID, d$STARTDT, d$AVAL[1], d$CNSR, l[names(d) == "CNSR"], sep = "|")'
     )
-    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True).stdout
+    proc = subprocess.run([rscript, "--vanilla", "-e", script], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"R could not read {path.name}: {proc.stderr}"
     # SAS dates count days from 1960-01-01: 2024-01-01 is day 23376
-    assert out.split("|") == ["S-1", "S-2", "23376", "23377", "61", "0", "1", "Censor"]
+    assert proc.stdout.split("|") == ["S-1", "S-2", "23376", "23377", "61", "0", "1", "Censor"]
