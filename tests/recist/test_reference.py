@@ -22,9 +22,11 @@ READERS = [
 
 
 def template(settings):
-    """The admiralonco ADRS template's own settings: confirmation 28 days, SD from day 28
-    after RANDDT, at most one NE between a response and its confirmation."""
-    return dataclasses.replace(settings, confirmation_min_days=28, sd_min_days=28, max_ne_between=1)
+    """The admiralonco ADRS template's own settings (``inst/templates/ad_adrs.R``): confirmation
+    28 days (``ref_confirm = 28``); SD, NON-CR/NON-PD and clinical benefit only from 42 days
+    after RANDDT (its events' ``ADT >= RANDDT + 42``); at most one NE between a response and
+    its confirmation."""
+    return dataclasses.replace(settings, confirmation_min_days=28, sd_min_days=42, max_ne_between=1)
 
 
 def subjects(reference):
@@ -139,3 +141,61 @@ def test_best_response_from_rs_as_recorded_agrees_with_adrs(reference, settings)
 def test_reference_baselines_pass_every_check(reference, settings):
     problems = check_baseline(reference["tu"], reference["tr"], settings, subjects=subjects(reference))
     assert problems.empty, problems
+
+
+def test_sd_minimum_of_42_days_not_28_reproduces_the_template_where_the_two_differ(reference, settings):
+    """Every reference assessment lies on the 21-day grid (days 21, 42, 63, ...), where an SD
+    minimum of 28, 35 or 42 days selects the same assessments, so the ADRS comparison cannot
+    tell them apart. Here one assessment is moved off the grid so that it does.
+
+    01-701-1130 (investigator RS, RANDDT 2014-02-15): SD on day 21, SD on day 42
+    (2014-03-29), PD on day 63 (2014-04-19); ADRS: BOR = CBOR = SD on 2014-03-29, CB = Y.
+    Moved: the day-42 SD to day 35 (2014-03-22), inside [28, 42).
+
+    The template by hand (its BOR events in order, the first that any assessment meets wins:
+    CR; PR; ``AVALC in (CR, PR, SD) & ADT >= RANDDT + 42`` -> SD; ``NON-CR/NON-PD & ADT >=
+    RANDDT + 42``; PD; NE): no CR or PR; both SDs (days 21 and 35) come before RANDDT + 42 =
+    2014-03-29; no NON-CR/NON-PD; the PD on 2014-04-19 -> BOR = PD dated 2014-04-19. CBOR
+    the same (its SD event has the same condition, and nothing is confirmed); CB = N (``cb_y``
+    needs CR, PR, SD or NON-CR/NON-PD with ``ADT >= RANDDT + 42``). With a 28-day minimum the
+    day-35 SD counts: SD dated 2014-03-22, CB = Y.
+    """
+    rs = reference["rs"]
+    rs = rs[(rs["RSEVAL"] == "INVESTIGATOR") & (rs["RSTESTCD"] == "OVRLRESP")]
+    rs = rs[rs["USUBJID"] == "01-701-1130"]
+    tp = pd.DataFrame(
+        {"USUBJID": rs["USUBJID"], "ADT": pd.to_datetime(rs["RSDTC"]), "OVRLRESP": rs["RSSTRESC"]}
+    )
+    subs = subjects(reference)
+    subs = subs[subs["USUBJID"] == "01-701-1130"]
+    start = subs["REFSTDT"].iloc[0]
+    assert start == pd.Timestamp("2014-02-15")
+    assert [((tp["ADT"] - start).dt.days).tolist(), tp["OVRLRESP"].tolist()] == [
+        [21, 42, 63],
+        ["SD", "SD", "PD"],
+    ]
+    columns = ["BOR", "BORDT", "CBOR", "CBORDT", "CBFL"]
+
+    def best(chosen, timepoints):
+        row = best_overall_response(timepoints, subs, chosen).set_index("USUBJID").loc["01-701-1130"]
+        return [row[c].strftime("%Y-%m-%d") if c.endswith("DT") else row[c] for c in columns]
+
+    values, dates = _adrs_params(reference)
+    as_recorded = [values.loc["01-701-1130", "BOR"], dates.loc["01-701-1130", "BOR"]]
+    as_recorded += [values.loc["01-701-1130", "CBOR"], dates.loc["01-701-1130", "CBOR"]]
+    as_recorded += [values.loc["01-701-1130", "CB"]]
+    assert as_recorded == ["SD", "2014-03-29", "SD", "2014-03-29", "Y"]
+    assert best(template(settings), tp) == best(dataclasses.replace(template(settings), sd_min_days=28), tp)
+    assert best(template(settings), tp) == as_recorded
+
+    moved = tp.assign(
+        ADT=tp["ADT"].where(tp["ADT"] != pd.Timestamp("2014-03-29"), pd.Timestamp("2014-03-22"))
+    )
+    assert ((moved["ADT"] - start).dt.days).tolist() == [21, 35, 63]
+    by_hand = ["PD", "2014-04-19", "PD", "2014-04-19", "N"]
+    assert best(template(settings), moved) == by_hand
+    sd_from_28 = ["SD", "2014-03-22", "SD", "2014-03-22", "Y"]
+    assert best(dataclasses.replace(template(settings), sd_min_days=28), moved) == sd_from_28
+    # Our protocol (SD minimum 35 days) counts the day-35 SD too: its agreement with ADRS above
+    # rests on the 21-day grid, as docs/recist.md says.
+    assert settings.sd_min_days == 35 and best(settings, moved)[:2] == ["SD", "2014-03-22"]
