@@ -141,3 +141,58 @@ def test_assessments_after_the_data_cutoff_are_not_used(reference_sdtm, protocol
     # WEEK 9 (2014-05-14) and WEEK 12 (2014-06-04) are after the cut-off: the PR is unconfirmed
     assert rows.loc[rows["PARAMCD"] == "OVR", "AVISIT"].tolist() == ["WEEK 3", "WEEK 6"]
     assert rows.set_index("PARAMCD").loc["CRSP", "AVALC"] == "N"
+
+
+# --- one analysed OVR record per subject and date (ANL01FL) --------------------------------
+
+
+def _one_subject(make_sdtm, rs: list[tuple[str, str]]) -> SdtmPackage:
+    return make_sdtm(
+        [
+            {
+                "id": "S-1",
+                "entry": "2024-01-01",
+                "first_dose": "2024-01-02",
+                "doses": [("PD1", "2024-01-02", 200)],
+                "rs": rs,
+            }
+        ]
+    )
+
+
+def test_two_assessments_on_one_date_flag_the_worst_as_analysed(make_sdtm, protocol: Protocol) -> None:
+    # A scheduled CT (VISITNUM 2) reads SD and an unscheduled MRI the same day (VISITNUM 3)
+    # reads PD: one assessment whose response is the worst of the day (docs/recist.md, 7).
+    sdtm = _one_subject(make_sdtm, [("2024-02-13", "SD"), ("2024-03-26", "SD"), ("2024-03-26", "PD")])
+    adam = build_adam(sdtm, protocol)
+    ovr = adam.adrs[adam.adrs["PARAMCD"] == "OVR"]
+    assert ovr[["AVISITN", "AVALC", "ANL01FL"]].values.tolist() == [
+        [1.0, "SD", "Y"],
+        [2.0, "SD", ""],  # kept, not analysed
+        [3.0, "PD", "Y"],
+    ]
+    pfs = adam.adtte[adam.adtte["PARAMCD"] == "PFS"].iloc[0]
+    assert (pfs["ADT"], pfs["RULECD"]) == (T("2024-03-26"), "PD")
+    assert pfs["SRCSEQ"] == ovr.loc[ovr["AVALC"] == "PD", "ASEQ"].iat[0]
+
+
+def test_same_response_twice_on_one_date_flags_the_first_visit(make_sdtm, protocol: Protocol) -> None:
+    sdtm = _one_subject(make_sdtm, [("2024-02-13", "SD"), ("2024-02-13", "SD"), ("2024-03-26", "NE")])
+    ovr = build_adam(sdtm, protocol).adrs.query("PARAMCD == 'OVR'")
+    assert ovr["ANL01FL"].tolist() == ["Y", "", "Y"]
+
+
+def test_ne_is_analysed_only_when_every_response_of_the_day_is_ne(make_sdtm, protocol: Protocol) -> None:
+    sdtm = _one_subject(make_sdtm, [("2024-02-13", "NE"), ("2024-02-13", "PR"), ("2024-03-26", "NE")])
+    ovr = build_adam(sdtm, protocol).adrs.query("PARAMCD == 'OVR'")
+    assert ovr[["AVALC", "ANL01FL"]].values.tolist() == [["NE", ""], ["PR", "Y"], ["NE", "Y"]]
+
+
+def test_first_response_date_reads_only_analysed_records(make_sdtm, protocol: Protocol) -> None:
+    # 2024-02-13: CT reads SD, MRI reads PR: the day's response is SD. The first response is
+    # the PR of 2024-03-26 (confirmed on 2024-05-07); before, RSP took 2024-02-13 from the
+    # unanalysed MRI record.
+    rs = [("2024-02-13", "SD"), ("2024-02-13", "PR"), ("2024-03-26", "PR"), ("2024-05-07", "PR")]
+    adrs = build_adam(_one_subject(make_sdtm, rs), protocol).adrs.set_index("PARAMCD")
+    assert adrs.loc["RSP", "ADT"] == T("2024-03-26")
+    assert adrs.loc["CRSP", "ADT"] == T("2024-03-26") and adrs.loc["BOR", "ADT"] == T("2024-03-26")

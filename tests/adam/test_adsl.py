@@ -76,8 +76,11 @@ def test_end_of_treatment_status_and_reason(adsl: pd.DataFrame) -> None:
 
 
 def test_partial_death_date_takes_the_first_of_the_month(adsl: pd.DataFrame) -> None:
+    # last known alive 2024-02-10, before May: nothing later is known, the first day stands
     assert adsl.loc["S-001", "DTHDT"] == T("2024-05-01") and adsl.loc["S-001", "DTHFL"] == "Y"
+    assert adsl.loc["S-001", "DTHDTF"] == "D"
     assert pd.isna(adsl.loc["S-003", "DTHDT"]) and adsl.loc["S-003", "DTHFL"] == ""
+    assert adsl.loc["S-003", "DTHDTF"] == ""
 
 
 def test_last_known_alive_is_the_latest_contact(adsl: pd.DataFrame) -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from oncotrial.adam import build_adtte
+from oncotrial.errors import OncotrialError
 from oncotrial.protocol import Protocol
 
 T = pd.Timestamp
@@ -112,3 +113,18 @@ def test_baseline_flag_n_censors_at_start_and_blank_is_not_judged(make_adsl, mak
     )
     assert pfs.loc["N", ["CNSR", "RULECD", "CNSDTDSC"]].tolist() == [1, "NOBASE", "NO BASELINE ASSESSMENT"]
     assert pfs.loc["U", ["CNSR", "RULECD"]].tolist() == [0, "PD"]
+
+
+def test_endpoint_events_adtte_does_not_derive_are_an_error(make_adsl, make_ovr, protocol) -> None:
+    # PFS with progression as its only event would otherwise be derived with deaths counted.
+    endpoints = [
+        e.model_copy(update={"events": ["progression"]}) if e.code == "PFS" else e for e in protocol.endpoints
+    ]
+    changed = protocol.model_copy(update={"endpoints": endpoints})
+    with pytest.raises(OncotrialError) as err:
+        build_adtte(make_adsl([{"id": "S-1"}]), dataset_adrs=make_ovr({}), protocol=changed)
+    i = [e.code for e in protocol.endpoints].index("PFS")
+    assert str(err.value) == (
+        f"endpoints[{i}].events: ADTTE derives PFS with the events ['progression', 'death'] only "
+        "(got ['progression'])"
+    )

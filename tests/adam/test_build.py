@@ -25,14 +25,27 @@ def simulated(tmp_path_factory: pytest.TempPathFactory, protocol: Protocol) -> A
 def test_simulated_trial_gives_every_dataset_with_its_key_variables(simulated: AdamPackage) -> None:
     assert simulated.response_source == "recist"
     for name, columns in {
-        "ADSL": ["USUBJID", "ENRLDT", "TRTSDT", "FASFL", "SAFFL", "EFFFL", "RESPFL", "NABPSDT", "PD1EDT"],
-        "ADRS": ["USUBJID", "PARAMCD", "AVALC", "AVAL", "ADT"],
-        "ADTR": ["USUBJID", "PARAMCD", "AVAL", "BASE", "PCHG", "NADIR"],
+        "ADSL": [
+            "USUBJID",
+            "ENRLDT",
+            "TRTSDT",
+            "FASFL",
+            "SAFFL",
+            "EFFFL",
+            "RESPFL",
+            "NABPSDT",
+            "PD1EDT",
+            "DTHDTF",
+            "NACTDTF",
+        ],
+        "ADRS": ["USUBJID", "PARAMCD", "AVALC", "AVAL", "ADT", "ADTF", "ANL01FL"],
+        "ADTR": ["USUBJID", "PARAMCD", "AVAL", "BASE", "PCHG", "NADIR", "ADTF"],
         "ADTTE": [
             "USUBJID",
             "PARAMCD",
             "STARTDT",
             "ADT",
+            "ADTF",
             "AVAL",
             "AVALM",
             "CNSR",
@@ -40,12 +53,18 @@ def test_simulated_trial_gives_every_dataset_with_its_key_variables(simulated: A
             "SRCVAR",
             "SRCSEQ",
         ],
-        "ADAE": ["USUBJID", "TRTEMFL", "ATOXGRN", "AOCCPIFL"],
+        "ADAE": ["USUBJID", "ASTDTF", "TRTEMFL", "ATOXGRN", "AOCCPIFL"],
         "ADEX": ["USUBJID", "PARAMCD", "PARCAT1", "AVAL"],
     }.items():
         frame = simulated[name]
         assert not frame.empty, name
         assert set(columns) <= set(frame.columns), name
+    assert list(simulated.date_findings.columns) == ["USUBJID", "VARIABLE", "VALUE", "CHECK", "MESSAGE"]
+    ovr = simulated.adrs[simulated.adrs["PARAMCD"] == "OVR"]
+    assert (ovr[ovr["ANL01FL"] == "Y"].groupby(["USUBJID", "ADT"]).size() == 1).all()
+    assert set(ovr.groupby(["USUBJID", "ADT"]).groups) == set(
+        ovr[ovr["ANL01FL"] == "Y"].groupby(["USUBJID", "ADT"]).groups
+    )
     fas = simulated.adsl["FASFL"].eq("Y").sum()
     assert (simulated.adtte.groupby("PARAMCD").size()[["PFS", "OS"]] == fas).all()
     assert (

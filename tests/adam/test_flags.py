@@ -65,3 +65,31 @@ def test_without_tumour_measurements_measurable_disease_is_unknown_not_absent(ma
         adsl, baseline=None, dataset_adrs=make_ovr({"A": [("2024-02-12", "SD")]})
     )
     assert out.loc[0, ["BLTAFL", "MEASDFL", "EFFFL"]].tolist() == ["", "", "Y"]
+
+
+def test_measurable_disease_follows_the_recist_baseline_checks() -> None:
+    """Before, MEASDFL was "Y" whenever a target was measured, also at 6 mm or a year before
+    the first dose; the baseline problems were computed and never used."""
+    from oncotrial.adam._readers import derive_var_measdfl
+
+    baseline = pd.DataFrame(
+        {
+            "USUBJID": ["OK", "SMALL", "ONE-SMALL", "EARLY", "NONE"],
+            "BLTADT": T("2024-01-01"),
+            "NTARGET": [2, 1, 2, 1, 0],
+            "NNTARGET": [1, 1, 0, 0, 2],
+        }
+    )
+    checks = pd.DataFrame(
+        {
+            "USUBJID": ["SMALL", "ONE-SMALL", "EARLY"],
+            "TRLNKID": ["T01", "T02", None],
+            "CHECK": ["TARGET_TOO_SMALL", "TARGET_TOO_SMALL", "BASELINE_TOO_EARLY"],
+        }
+    )
+    out = derive_var_measdfl(baseline, checks).set_index("USUBJID")
+    assert out["MEASDFL"].to_dict() == {"OK": "Y", "SMALL": "N", "ONE-SMALL": "Y", "EARLY": "N", "NONE": "N"}
+    assert out["NMEASTGT"].to_dict() == {"OK": 2, "SMALL": 0, "ONE-SMALL": 1, "EARLY": 0, "NONE": 0}
+    assert out.loc["SMALL", "MEASDRSN"] == "no target lesion measurable at baseline"
+    assert out.loc["EARLY", "MEASDRSN"] == "no baseline scan within the protocol's window"
+    assert out.loc["NONE", "MEASDRSN"] == "no target lesion measured at baseline"

@@ -135,3 +135,32 @@ def test_sum_of_diameters_agrees_with_the_reference_adtr(ours: AdamPackage, thei
     for col in ("AVAL", "BASE", "CHG", "PCHG", "NADIR", "CHGNAD", "PCHGNAD"):
         np.testing.assert_allclose(both[col], both[f"{col}_REF"], rtol=1e-12, err_msg=col)
     assert [_day(d) for d in both["ADT"]] == [_day(d) for d in both["ADT_REF"]]
+
+
+def test_date_imputation_flags_agree_with_the_reference(ours: AdamPackage, theirs) -> None:
+    # OVR: the one partial date (01-701-1015 WEEK 6, "2014-02") is flagged "D" by both, and
+    # every OVR record is analysed (one assessment per date) in both.
+    mine = ours.adrs[(ours.adrs["PARAMCD"] == "OVR") & ours.adrs["USUBJID"].isin(ONCOLOGY)]
+    ref = theirs["adrs"][theirs["adrs"]["PARAMCD"] == "OVR"]
+    both = mine.merge(ref, on=["USUBJID", "AVISIT"], suffixes=("", "_REF"))
+    assert len(both) == 22
+    assert both["ADTF"].tolist() == both["ADTF_REF"].fillna("").tolist()
+    assert set(both.loc[both["ADTF"] != "", "AVISIT"]) == {"WEEK 6"}
+    assert (both["ANL01FL"] == "Y").all() and (both["ANL01FL_REF"] == "Y").all()
+    assert ours.date_findings.empty
+
+
+def test_adtr_flags_the_partial_date_as_the_reference_lesion_records_do(ours: AdamPackage, theirs) -> None:
+    # Documented difference: the reference's SDIAM rows leave ADTF blank (the sum parameter
+    # does not carry it over), while its lesion rows of the same assessment (LDIAM1, ...)
+    # have ADTF "D"; our SDIAM row carries the assessment's flag.
+    mine = ours.adtr.set_index(["USUBJID", "AVISIT"])["ADTF"]
+    flagged = {k: v for k, v in mine.items() if v}
+    assert flagged == {("01-701-1015", "WEEK 6"): "D"}
+    ref = theirs["adtr"]
+    lesions = ref[
+        (ref["USUBJID"] == "01-701-1015") & (ref["AVISIT"] == "WEEK 6") & (ref["PARAMCD"] != "SDIAM")
+    ]
+    assert set(lesions["ADTF"]) == {"D"}
+    sdiam = ref[(ref["PARAMCD"] == "SDIAM") & (ref["USUBJID"] == "01-701-1015") & (ref["AVISIT"] == "WEEK 6")]
+    assert sdiam["ADTF"].isna().all()

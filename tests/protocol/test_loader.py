@@ -147,3 +147,64 @@ def test_missing_file_is_an_error_not_a_traceback(tmp_path):
 def test_seed_file_is_plain_toml():
     data = tomllib.loads(SEED.read_text())
     assert data["format_version"] == 1
+
+
+def test_ne_between_confirmation_must_be_stated(tmp_path):
+    path = write_variant(tmp_path, "max_ne_between = 1\n", "")
+    assert problems_of(path) == ["response.max_ne_between: required field is missing"]
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "true", '"none"'])
+def test_ne_between_confirmation_is_a_count_or_unlimited(tmp_path, value):
+    path = write_variant(tmp_path, "max_ne_between = 1", f"max_ne_between = {value}")
+    (problem,) = problems_of(path)
+    assert problem.startswith('response.max_ne_between: expected a whole number >= 0 or "unlimited", got ')
+
+
+def test_ne_between_confirmation_unlimited_reads_as_none(tmp_path):
+    path = write_variant(tmp_path, "max_ne_between = 1", 'max_ne_between = "unlimited"')
+    assert read_protocol(path).protocol.response.max_ne_between is None
+    assert read_protocol().protocol.response.max_ne_between == 1
+
+
+def test_date_imputation_rules_are_assumptions_with_their_reason():
+    p = read_protocol().protocol
+    assumed = dict(p.assumptions())
+    for kind in ("tumour_assessment", "death", "adverse_event_start", "new_anticancer_therapy"):
+        assert f"analysis.date_imputation.{kind}" in assumed
+    assert "analysis.date_imputation" not in assumed  # the subsection carries its own sources
+    assert "never imputed before a known later event" in assumed["analysis.date_imputation.death"].text
+    assert "response.max_ne_between" in assumed
+    assert len(assumed) == 82
+
+
+def test_unimplemented_imputation_is_refused_naming_the_field(tmp_path):
+    old = 'death = { missing_day = "first"'
+    path = write_variant(tmp_path, old, 'death = { missing_day = "last"')
+    assert problems_of(path) == [
+        "analysis.date_imputation.death.missing_day: Input should be 'first', got 'last'"
+    ]
+
+
+def test_death_floor_must_be_a_known_one(tmp_path):
+    path = write_variant(tmp_path, '"last_known_alive", "tumour_assessment"]', '"last_contact"]')
+    (problem,) = problems_of(path)
+    assert problem.startswith("analysis.date_imputation.death.not_before[0]: Input should be")
+    assert "'last_known_alive'" in problem and "'last_contact'" in problem
+
+
+def test_tumour_dates_always_follow_the_previous_assessment(tmp_path):
+    path = write_variant(tmp_path, 'not_before = ["previous_assessment"]', "not_before = []")
+    assert problems_of(path) == [
+        "analysis.date_imputation.tumour_assessment: not_before must be ['previous_assessment'], got []: "
+        "an assessment is never dated on or before the subject's previous one"
+    ]
+
+
+def test_date_imputation_must_be_stated(tmp_path):
+    path = write_variant(
+        tmp_path,
+        'new_anticancer_therapy = { missing_day = "first", missing_month = "first", not_before = [] }\n',
+        "",
+    )
+    assert problems_of(path) == ["analysis.date_imputation.new_anticancer_therapy: required field is missing"]

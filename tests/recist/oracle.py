@@ -149,6 +149,8 @@ def _one_subject(usubjid, rows, nodal_of, refdate):
                 trg = "SD"
             if missing == 0:
                 nadir = min(nadir, total)
+            if missing == len(targets):
+                total = None  # no target measured: no sum (not 0 mm)
         ntrg = None
         if nts:
             states = []

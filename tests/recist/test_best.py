@@ -90,9 +90,13 @@ def test_one_ne_between_response_and_confirmation_does_not_break_it(settings):
 
 
 def test_limit_on_ne_between_response_and_confirmation(settings):
+    # The bundled protocol allows one NE between (response.max_ne_between = 1): two break
+    # the confirmation, and the unconfirmed PR counts as SD (day 42, after the SD minimum).
     responses = [(42, "PR"), (63, "NE"), (84, "NE"), (105, "PR")]
-    assert best(responses, settings).CBOR == "PR"
-    assert best(responses, dataclasses.replace(settings, max_ne_between=1)).CBOR == "SD"
+    assert settings.max_ne_between == 1
+    assert best(responses, settings).CBOR == "SD"
+    assert best(responses, dataclasses.replace(settings, max_ne_between=None)).CBOR == "PR"
+    assert best(responses, dataclasses.replace(settings, max_ne_between=2)).CBOR == "PR"
 
 
 def test_sd_between_response_and_confirmation_breaks_it(settings):
@@ -176,4 +180,12 @@ def test_unknown_response_is_an_error(settings):
     tp, subjects = timepoints([(42, "GOOD")])
     with pytest.raises(ValidationFailed) as err:
         best_overall_response(tp, subjects, settings)
-    assert str(err.value) == "timepoints.OVRLRESP: not a response (CR, PR, SD, NON-CR/NON-PD, PD, NE)"
+    assert str(err.value) == (
+        "timepoints.OVRLRESP[0]: S1 on 2024-02-12: 'GOOD' is not a response (CR, PR, SD, NON-CR/NON-PD, PD, NE)"
+    )
+
+
+def test_lower_case_response_is_refused_not_read_as_the_term(settings):
+    tp, subjects = timepoints([(42, "pd")])
+    with pytest.raises(ValidationFailed, match="'pd' is not a response"):
+        best_overall_response(tp, subjects, settings)

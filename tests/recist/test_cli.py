@@ -40,7 +40,7 @@ def test_explain_json_for_one_reader():
         ],
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # warnings of the SDTM check go to stderr
     # RS for radiologist 2 at WEEK 9 is PR (4.95 mm from a 0 mm nadir is under 5 mm).
     assert [t["OVRLRESP"] for t in data["timepoints"]] == ["PR", "CR", "PR"]
 

@@ -17,7 +17,18 @@ def test_settings_are_read_from_the_protocol():
     assert s.sd_min_days == protocol.response.sd_min_duration.days
     assert s.accepted_evaluator == protocol.response.accepted_evaluator
     assert s.baseline_window_days == protocol.schedule.baseline_imaging_window.days
-    assert (s.evaluator_id, s.max_ne_between) == (None, None)
+    assert s.max_ne_between == protocol.response.max_ne_between == 1
+    assert s.evaluator_id is None  # an engine option (one reader of several), not a trial rule
+
+
+def test_unlimited_ne_between_is_none(tmp_path):
+    from oncotrial.protocol import default_protocol_path, read_protocol
+
+    seed = default_protocol_path()
+    path = tmp_path / "p.toml"
+    path.write_text(seed.read_text().replace("max_ne_between = 1", 'max_ne_between = "unlimited"', 1))
+    (tmp_path / "registration.txt").write_text((seed.parent / "registration.txt").read_text())
+    assert RecistSettings.from_protocol(read_protocol(path).protocol).max_ne_between is None
 
 
 def test_a_changed_protocol_changes_the_settings():

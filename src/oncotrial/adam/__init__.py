@@ -18,7 +18,7 @@ from oncotrial.adam._adrs import (
     resolve_response_source,
     response_tables,
 )
-from oncotrial.adam._adsl import build_adsl
+from oncotrial.adam._adsl import build_adsl, derive_vars_death
 from oncotrial.adam._adtr import build_adtr
 from oncotrial.adam._adtte import OS_RULES, build_adtte
 from oncotrial.adam._build import build_adam
@@ -58,6 +58,7 @@ __all__ = [
     "compare_responses",
     "compute_dt",
     "compute_pfs_outcome",
+    "derive_vars_death",
     "derive_vars_response_flags",
     "parse_dtc",
     "progression_rules",

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.adam._dates import parse_dtc
-from oncotrial.protocol import Protocol
+from oncotrial.adam._imputation import ImputedDates, compute_partial_dates
+from oncotrial.protocol import Protocol, StartDateRule
 
 __all__ = ["SEVERITY_CODES", "build_adae"]
 
@@ -14,20 +15,20 @@ __all__ = ["SEVERITY_CODES", "build_adae"]
 SEVERITY_CODES = {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
 
 
-def _start_dates(ae: pd.DataFrame, trtsdt: pd.Series) -> pd.Series:
-    """ASTDT: a missing day or month takes the first of its period, but not before the first
-    dose when the event may have started on treatment (same month, or same year with no month)."""
-    first = parse_dtc(ae["AESTDTC"], "first")
-    last = parse_dtc(ae["AESTDTC"], "last")
-    full = parse_dtc(ae["AESTDTC"])
-    partial = full.isna() & first.notna()
-    lift = partial & trtsdt.notna() & (first < trtsdt) & (last >= trtsdt)
-    return first.where(~lift, trtsdt)
+def _start_dates(ae: pd.DataFrame, trtsdt: pd.Series, rule: StartDateRule) -> ImputedDates:
+    """ASTDT by ``analysis.date_imputation.adverse_event_start``: a missing day or month takes
+    the first of its period; with the ``first_dose`` floor, the first dose instead when the
+    event may have started on treatment (the first dose lies within the partial period)."""
+    imputed = compute_partial_dates(ae["AESTDTC"], rule, ("AE", "AESTDTC"))
+    if "first_dose" in rule.not_before:
+        imputed, _ = imputed.raise_to(trtsdt)  # a first dose after the period: the AE came before
+    return imputed
 
 
 def build_adae(sdtm_ae: pd.DataFrame, *, dataset_adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """ADAE: one row per AE record with ASTDT, AENDT, ATOXGRN (CTCAE grade from AETOXGR, else
-    AESEV mild/moderate/severe as 1/2/3, with ATOXGRS naming which), TRTEMFL, and
+    """ADAE: one row per AE record with ASTDT (ASTDTF its imputation flag), AENDT, ATOXGRN
+    (CTCAE grade from AETOXGR, else AESEV mild/moderate/severe as 1/2/3, with ATOXGRS naming
+    which), TRTEMFL, and
     AOCCPIFL / AOCCIFL: "Y" on the first treatment-emergent record of the worst grade per
     subject and term (AEDECOD), and per subject.
 
@@ -37,7 +38,8 @@ def build_adae(sdtm_ae: pd.DataFrame, *, dataset_adsl: pd.DataFrame, protocol: P
     window = pd.Timedelta(days=int(protocol.analysis.treatment_emergent_window.days))
     keep = ["USUBJID", "TRTSDT", "TRTEDT", "SAFFL"]
     ae = sdtm_ae.merge(dataset_adsl[keep], on="USUBJID", how="left").reset_index(drop=True)
-    ae["ASTDT"] = _start_dates(ae, ae["TRTSDT"])
+    start = _start_dates(ae, ae["TRTSDT"], protocol.analysis.date_imputation.adverse_event_start)
+    ae["ASTDT"], ae["ASTDTF"] = start.dates, start.flags
     end = ae["AEENDTC"] if "AEENDTC" in ae else pd.Series("", index=ae.index)
     ae["AENDT"] = parse_dtc(end, "last")
     if "AETOXGR" in ae and (ae["AETOXGR"].astype(str).str.strip() != "").any():

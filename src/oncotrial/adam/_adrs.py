@@ -19,7 +19,13 @@ from oncotrial.adam._dates import parse_dtc
 from oncotrial.adam._readers import accepted_rows
 from oncotrial.errors import OncotrialError
 from oncotrial.protocol import Protocol
-from oncotrial.recist import RecistSettings, best_overall_response, evaluate_timepoints
+from oncotrial.recist import (
+    SAME_DATE_ORDER,
+    RecistSettings,
+    best_overall_response,
+    compute_assessment_dates,
+    evaluate_timepoints,
+)
 from oncotrial.sdtm import SdtmPackage
 
 __all__ = [
@@ -46,6 +52,7 @@ _COLUMNS = [
     "AVALC",
     "AVAL",
     "ADT",
+    "ADTF",
     "AVISIT",
     "AVISITN",
     "ANL01FL",
@@ -71,23 +78,30 @@ def resolve_response_source(sdtm: SdtmPackage, response_source: str) -> Literal[
 
 def recorded_timepoints(rs: pd.DataFrame, subjects: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
     """RS OVRLRESP of the accepted reader as timepoints: USUBJID, VISITNUM, VISIT, ADT, ADTC,
-    OVRLRESP, RULE; post-baseline (after REFSTDT) only; partial dates take the first day of
-    their period, as the RECIST engine does."""
+    ADTF, OVRLRESP, RULE; post-baseline (after REFSTDT) only.
+
+    Dates follow the RECIST engine's rule (protocol ``analysis.date_imputation.tumour_assessment``):
+    a partial RSDTC takes the first day of its period, never on or before the subject's
+    previous RS assessment (rows in VISITNUM order, then date); ADTF says "D" or "M".
+    """
     rows = accepted_rows(rs[rs["RSTESTCD"] == "OVRLRESP"], "RS", settings.accepted_evaluator)
     out = pd.DataFrame(
         {
             "USUBJID": rows["USUBJID"],
             "VISITNUM": rows.get("VISITNUM", np.nan),
             "VISIT": rows.get("VISIT", ""),
-            "ADT": parse_dtc(rows["RSDTC"], "first"),
+            "ADT": parse_dtc(rows["RSDTC"], "first"),  # provisional, to order rows without VISITNUM
             "ADTC": rows["RSDTC"],
             "OVRLRESP": rows["RSSTRESC"].replace("", "NE"),
             "RULE": "as recorded in RS (RSTESTCD = OVRLRESP)",
         }
     )
+    out = out.sort_values(["USUBJID", "VISITNUM", "ADT"], kind="stable", na_position="last")
+    out["ADT"], out["ADTF"] = compute_assessment_dates(out["USUBJID"], out["ADTC"], ("RS", "RSDTC"))
     out = out.merge(subjects[["USUBJID", "REFSTDT"]], on="USUBJID", how="inner")
     out = out[out["ADT"].notna() & (out["ADT"] > out["REFSTDT"])].drop(columns="REFSTDT")
-    return out.sort_values(["USUBJID", "ADT"]).reset_index(drop=True)
+    columns = ["USUBJID", "VISITNUM", "VISIT", "ADT", "ADTC", "ADTF", "OVRLRESP", "RULE"]
+    return out.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)[columns]
 
 
 @dataclass(frozen=True)
@@ -236,13 +250,39 @@ def _dcr_responses(protocol: Protocol) -> set[str]:
         raise OncotrialError(("endpoints",), "DCR", "the protocol defines no DCR endpoint") from None
 
 
+def _worst_of_each_date(ovr: pd.DataFrame) -> np.ndarray:
+    """ANL01FL of OVR rows: "Y" on the worst response of each subject and date (the order of
+    :data:`oncotrial.recist.SAME_DATE_ORDER`, NE last), the first by VISITNUM on a tie."""
+    rank = {response: i for i, response in enumerate(SAME_DATE_ORDER)}
+    keyed = pd.DataFrame(
+        {
+            "USUBJID": ovr["USUBJID"].to_numpy(),
+            "ADT": ovr["ADT"].to_numpy(),
+            "R": ovr["AVALC"].map(rank).fillna(len(rank)).to_numpy(),
+            "V": pd.to_numeric(ovr["AVISITN"], errors="coerce").to_numpy(),
+        }
+    )
+    keyed = keyed.sort_values(["USUBJID", "ADT", "R", "V"], kind="stable", na_position="last")
+    first = keyed.index[~keyed.duplicated(["USUBJID", "ADT"]).to_numpy()]
+    out = np.full(len(ovr), "", dtype=object)
+    out[first] = "Y"
+    return out
+
+
 def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     """ADRS rows: OVR per assessment, then per subject BOR, CBOR, RSP, CRSP, DCR and PD.
 
     Per-subject rows exist for every subject with a reference start date; a subject without
     post-baseline assessments has BOR/CBOR "MISSING" (AVAL 7, as admiralonco) and flags "N".
     RSP's ADT is the first CR/PR; CRSP's the first confirmed CR/PR (the start of duration of
-    response); DCR is "Y" when the confirmed BOR is one of the DCR endpoint's ``responses``. AVAL codes responses by :data:`AVAL_CODES`.
+    response); DCR is "Y" when the confirmed BOR is one of the DCR endpoint's ``responses``.
+    AVAL codes responses by :data:`AVAL_CODES`.
+
+    ANL01FL is "Y" on one OVR row per subject and date, the one best response reads: the worst
+    of the day (:data:`oncotrial.recist.SAME_DATE_ORDER`; the first by VISITNUM on a tie); the
+    other rows of that date stay, with ANL01FL blank. ADTF is the date imputation flag of the
+    assessment ("D" day imputed, "M" month and day); on BOR, CBOR, RSP, CRSP, DCR and PD rows
+    it is that of the analysed OVR row of the same date.
     """
     evaluator = protocol.response.accepted_evaluator.title()
     tp = tables.timepoints
@@ -253,15 +293,17 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
             "PARAM": f"Overall Response by {evaluator}",
             "AVALC": tp["OVRLRESP"],
             "ADT": tp["ADT"],
+            "ADTF": tp["ADTF"].fillna("") if "ADTF" in tp else "",
             "AVISIT": tp.get("VISIT", ""),
             "AVISITN": tp.get("VISITNUM", np.nan),
-            "ANL01FL": "Y",
             "RULE": tp.get("RULE", ""),
         }
     )
+    ovr["ANL01FL"] = _worst_of_each_date(ovr)
     best = tables.best
     assessed = best["USUBJID"].isin(set(tp["USUBJID"]))
-    responses = tp[tp["OVRLRESP"].isin(["CR", "PR"])]
+    analysed = ovr[ovr["ANL01FL"] == "Y"]
+    responses = analysed[analysed["AVALC"].isin(["CR", "PR"])]
     # reindex, not Series.map: pandas 3 maps through an empty datetime Series as float and fails
     first_dates = responses.groupby("USUBJID")["ADT"].min().reindex(best["USUBJID"])
     first_response = pd.Series(first_dates.to_numpy(), index=best.index, dtype=tp["ADT"].dtype)
@@ -307,6 +349,12 @@ def build_adrs(tables: ResponseTables, adsl: pd.DataFrame, protocol: Protocol) -
     )
     out["ASEQ"] = out.groupby("USUBJID").cumcount().astype(float) + 1
     out["ADT"] = pd.to_datetime(out["ADT"])
-    for col in ("AVISIT", "RULE", "ANL01FL"):
+    # A subject-level date is an assessment's date: it carries that assessment's flag.
+    flags = analysed[["USUBJID", "ADT", "ADTF"]].rename(columns={"ADTF": "_F"})
+    flags = flags.astype({"ADT": out["ADT"].dtype})
+    out = out.merge(flags, on=["USUBJID", "ADT"], how="left")
+    out["ADTF"] = out["ADTF"].where(out["PARAMCD"] == "OVR", out["_F"])
+    out = out.drop(columns="_F")
+    for col in ("AVISIT", "RULE", "ANL01FL", "ADTF"):
         out[col] = out[col].fillna("")
     return out[_COLUMNS].reset_index(drop=True)

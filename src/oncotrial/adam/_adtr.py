@@ -23,6 +23,7 @@ _COLUMNS = [
     "AVISIT",
     "AVISITN",
     "ABLFL",
+    "ANL01FL",
 ]
 
 
@@ -31,7 +32,9 @@ def build_adtr(
 ) -> pd.DataFrame:
     """One SDIAM row per subject at baseline (ABLFL = "Y", AVAL = BASE) and per post-baseline
     assessment of the RECIST engine (its SUMDIAM, BASE, CHG, PCHG, NADIR, CHGNAD, PCHGNAD).
-    Empty (with the columns) when the responses come from RS only."""
+    ANL01FL = "Y" marks the baseline and the assessments at which every baseline target was
+    assessed (a partial sum understates the disease); AVAL is missing where no target was
+    measured at all. Empty (with the columns) when the responses come from RS only."""
     if timepoints is None or timepoints.empty or "SUMDIAM" not in timepoints:
         return pd.DataFrame(columns=_COLUMNS)
     tp = timepoints[timepoints["BASE"].notna()]
@@ -49,6 +52,9 @@ def build_adtr(
             "AVISIT": tp["VISIT"],
             "AVISITN": tp["VISITNUM"],
             "ABLFL": "",
+            # Analysed: every baseline target lesion assessed (as admiralonco's ANL01FL, where
+            # the lesions expected equal the lesions assessed); a partial sum understates.
+            "ANL01FL": np.where(tp["NMISS"].to_numpy(float) == 0, "Y", "") if "NMISS" in tp else "",
         }
     )
     first = tp.drop_duplicates("USUBJID")[["USUBJID", "BASE"]].merge(
@@ -68,6 +74,7 @@ def build_adtr(
             "AVISIT": "BASELINE",
             "AVISITN": 0.0,
             "ABLFL": "Y",
+            "ANL01FL": "Y",
         }
     )
     out = pd.concat([base, post], ignore_index=True)

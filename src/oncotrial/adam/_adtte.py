@@ -17,7 +17,7 @@ from oncotrial.adam._censoring import (
 from oncotrial.errors import OncotrialError
 from oncotrial.protocol import Protocol
 
-__all__ = ["OS_RULES", "aval_offset", "build_adtte"]
+__all__ = ["OS_RULES", "aval_offset", "build_adtte", "check_tte_endpoints"]
 
 OS_RULES = (
     Rule("DEATH", 0, "event", "DEATH", "Death from any cause: event at the date of death."),
@@ -39,13 +39,54 @@ def aval_offset(protocol: Protocol) -> int:
     raise OncotrialError(("analysis", "aval_convention"), convention, "unknown AVAL convention")
 
 
+#: What ADTTE derives for each time-to-event endpoint: its events, and for DoR its origin.
+_DERIVED = {
+    "PFS": (("progression", "death"), None),
+    "OS": (("death",), None),
+    "DOR": (("progression", "death"), "first_response"),
+}
+
+
+def check_tte_endpoints(protocol: Protocol) -> None:
+    """Raise when the protocol asks of PFS, OS or DoR what ADTTE does not derive.
+
+    The events (and DoR's origin) are fixed by the derivation; a protocol stating others
+    must not be analysed as if it did not (e.g. PFS with progression as its only event).
+    """
+    for i, endpoint in enumerate(protocol.endpoints):
+        if endpoint.code not in _DERIVED:
+            continue
+        events, origin = _DERIVED[endpoint.code]
+        if sorted(endpoint.events) != sorted(events):
+            raise OncotrialError(
+                ("endpoints", i, "events"),
+                endpoint.events,
+                f"ADTTE derives {endpoint.code} with the events {list(events)} only",
+            )
+        if origin is not None and endpoint.origin != origin:
+            raise OncotrialError(
+                ("endpoints", i, "origin"),
+                endpoint.origin,
+                f"ADTTE derives {endpoint.code} from {origin!r} only",
+            )
+
+
 def _origin(protocol: Protocol, code: str) -> str:
     origin = protocol.endpoint(code).origin
     return {"enrollment": "ENRLDT", "first_dose": "TRTSDT", "first_response": "FRSPDT"}[origin]
 
 
+def _analysed_ovr(adrs: pd.DataFrame) -> pd.DataFrame:
+    """The OVR rows the analysis reads: one per subject and date (ANL01FL = "Y"; a frame
+    without ANL01FL is taken whole)."""
+    ovr = adrs[(adrs["PARAMCD"] == "OVR") & adrs["ADT"].notna()]
+    if "ANL01FL" in ovr:
+        ovr = ovr[ovr["ANL01FL"] == "Y"]
+    return ovr
+
+
 def _assessments(adrs: pd.DataFrame) -> dict[str, list[Assessment]]:
-    ovr = adrs[(adrs["PARAMCD"] == "OVR") & adrs["ADT"].notna()].sort_values(["USUBJID", "ADT"])
+    ovr = _analysed_ovr(adrs).sort_values(["USUBJID", "ADT"])
     out: dict[str, list[Assessment]] = {}
     for row in ovr.itertuples(index=False):
         out.setdefault(row.USUBJID, []).append(Assessment(row.ADT, row.AVALC, float(row.ASEQ)))
@@ -81,6 +122,34 @@ def _row(subj: pd.Series, paramcd: str, start: pd.Timestamp, o: Outcome, offset:
     }
 
 
+def _lineage_flags(adtte: pd.DataFrame, adsl: pd.DataFrame, adrs: pd.DataFrame) -> np.ndarray:
+    """ADTF of each ADTTE row: the imputation flag of the record its date was taken from.
+
+    SRCDOM ADRS with SRCSEQ: that row's ADTF; ADRS without SRCSEQ (a DoR censored at its
+    start): the analysed OVR row of that date; ADSL: the flag variable of SRCVAR (DTHDTF for
+    DTHDT), blank when there is none (LSTALVDT and ENRLDT come from complete dates).
+    """
+    out = np.full(len(adtte), "", dtype=object)
+    if "ADTF" in adrs:
+        by_seq = adrs.dropna(subset=["ASEQ"]).set_index(["USUBJID", "ASEQ"])["ADTF"]
+        by_seq = by_seq[~by_seq.index.duplicated()]
+        by_date = (
+            _analysed_ovr(adrs).drop_duplicates(["USUBJID", "ADT"]).set_index(["USUBJID", "ADT"])["ADTF"]
+        )
+    subjects = adsl.set_index("USUBJID")
+    for i, r in enumerate(adtte.itertuples(index=False)):
+        if r.SRCDOM == "ADRS" and "ADTF" in adrs:
+            key = (r.USUBJID, r.SRCSEQ) if not pd.isna(r.SRCSEQ) else (r.USUBJID, r.ADT)
+            table = by_seq if not pd.isna(r.SRCSEQ) else by_date
+            flag = table.get(key, "")
+        elif r.SRCDOM == "ADSL" and f"{r.SRCVAR}F" in subjects:
+            flag = subjects.at[r.USUBJID, f"{r.SRCVAR}F"]
+        else:
+            flag = ""
+        out[i] = "" if pd.isna(flag) else flag
+    return out
+
+
 def build_adtte(
     adsl: pd.DataFrame,
     *,
@@ -93,10 +162,12 @@ def build_adtte(
     AVAL is in days, ``ADT - STARTDT + 1`` (protocol ``analysis.aval_convention``), AVALM in
     months (``analysis.days_per_month``); CNSR 0 is an event, 1 a censoring; RULECD names the
     rule applied (see :func:`progression_rules`); EVNTDESC/CNSDTDSC describe the date and
-    SRCDOM/SRCVAR/SRCSEQ say where it was taken from. ADSL needs ENRLDT, TRTSDT, DTHDT,
+    SRCDOM/SRCVAR/SRCSEQ say where it was taken from; ADTF is that record's date imputation
+    flag ("D", "M" or blank). Only the analysed OVR rows (ANL01FL = "Y") are read. ADSL needs ENRLDT, TRTSDT, DTHDT,
     LSTALVDT, NACTDT, BLTAFL ("N": no baseline tumour assessment), FASFL, RESPFL;
     ADRS its OVR rows (ADT, AVALC, ASEQ) and the CRSP rows (ADT = first confirmed response).
     """
+    check_tte_endpoints(protocol)
     rules = rules or progression_rules(protocol)
     offset, dpm = aval_offset(protocol), protocol.analysis.days_per_month
     anchor_var = "TRTSDT" if protocol.schedule.imaging_anchor == "first_dose" else "ENRLDT"
@@ -166,6 +237,7 @@ def build_adtte(
     out = pd.DataFrame(rows, columns=columns)
     for col in ("STARTDT", "ADT"):
         out[col] = pd.to_datetime(out[col])
+    out.insert(out.columns.get_loc("ADT") + 1, "ADTF", _lineage_flags(out, adsl, dataset_adrs))
     out["CNSR"] = out["CNSR"].astype(int)
     order = {"PFS": 0, "OS": 1, "DOR": 2}
     out = out.sort_values(["USUBJID", "PARAMCD"], key=lambda s: s.map(order) if s.name == "PARAMCD" else s)

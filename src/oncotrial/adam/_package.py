@@ -20,8 +20,12 @@ class AdamPackage(Mapping[str, pd.DataFrame]):
     """ADSL, ADRS, ADTR, ADTTE, ADAE and ADEX as DataFrames (attributes, or ``pkg["ADSL"]``).
 
     ``discrepancies`` lists where RS and the RECIST engine disagree (empty when one is
-    absent); ``baseline`` has one row per subject (BLTADT, NTARGET, NNTARGET, MEASDFL);
-    ``baseline_checks`` the RECIST engine's baseline problems; ``response_source`` is
+    absent); ``baseline`` has one row per subject (BLTADT, NTARGET, NNTARGET, NMEASTGT,
+    MEASDFL and MEASDRSN, the reason MEASDFL is "N");
+    ``baseline_checks`` the RECIST engine's baseline problems; ``collected_sums`` the collected
+    sums of diameters (TR SUMDIAM) that differ from the computed sums; ``date_findings`` the dates
+    that contradict each other (USUBJID, VARIABLE, VALUE, CHECK, MESSAGE: e.g. a death date
+    before the last date known alive), reported instead of silently moved; ``response_source`` is
     "recist" or "rs"; ``rules`` the PFS/DoR rules applied, whose :meth:`methods` text a
     report prints.
     """
@@ -35,6 +39,8 @@ class AdamPackage(Mapping[str, pd.DataFrame]):
     discrepancies: pd.DataFrame
     baseline: pd.DataFrame
     baseline_checks: pd.DataFrame
+    collected_sums: pd.DataFrame
+    date_findings: pd.DataFrame
     response_source: str
     rules: ProgressionRules
 
@@ -62,4 +68,7 @@ class AdamPackage(Mapping[str, pd.DataFrame]):
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{n}: {len(self[n])}" for n in DATASETS)
-        return f"AdamPackage({sizes}; response_source={self.response_source!r}, discrepancies: {len(self.discrepancies)})"
+        return (
+            f"AdamPackage({sizes}; response_source={self.response_source!r}, "
+            f"discrepancies: {len(self.discrepancies)}, date findings: {len(self.date_findings)})"
+        )

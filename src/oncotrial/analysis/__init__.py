@@ -5,6 +5,7 @@
 """
 
 from oncotrial.analysis._analyze import analyze, write_results
+from oncotrial.analysis._data_checks import collect_data_checks, summarise_data_checks
 from oncotrial.analysis._disposition import compute_disposition
 from oncotrial.analysis._interim import (
     compute_interim,
@@ -18,6 +19,7 @@ from oncotrial.analysis._rates import best_response, compute_bor_distribution, c
 from oncotrial.analysis._results import (
     AeSummary,
     BorDistribution,
+    DataCheck,
     Disposition,
     Estimate,
     FollowUp,
@@ -37,6 +39,7 @@ from oncotrial.analysis._tte import compute_follow_up, compute_time_to_event, du
 __all__ = [
     "AeSummary",
     "BorDistribution",
+    "DataCheck",
     "Disposition",
     "Estimate",
     "FollowUp",
@@ -52,6 +55,7 @@ __all__ = [
     "analyze",
     "best_response",
     "censoring_rules_text",
+    "collect_data_checks",
     "collect_provenance",
     "compute_ae_summary",
     "compute_bor_distribution",
@@ -67,5 +71,6 @@ __all__ = [
     "methods_notes",
     "outcomes_from_adam",
     "simon_design_of",
+    "summarise_data_checks",
     "write_results",
 ]

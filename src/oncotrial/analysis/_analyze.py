@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from oncotrial.analysis._data_checks import collect_data_checks, summarise_data_checks
 from oncotrial.analysis._datasets import dataset, has_dataset
 from oncotrial.analysis._disposition import compute_disposition
 from oncotrial.analysis._interim import compute_interim, outcomes_from_adam
 from oncotrial.analysis._methods import methods_notes
 from oncotrial.analysis._rates import compute_bor_distribution, compute_rate
-from oncotrial.analysis._results import MethodNote, Provenance, StudyResults
+from oncotrial.analysis._results import DataCheck, MethodNote, Provenance, StudyResults
 from oncotrial.analysis._safety import compute_ae_summary
 from oncotrial.analysis._tte import compute_follow_up, compute_time_to_event
 from oncotrial.protocol import Protocol
@@ -20,7 +21,13 @@ from oncotrial.protocol.model import EndpointKind
 __all__ = ["analyze", "write_results"]
 
 
-def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = None) -> StudyResults:
+def analyze(
+    adam: Any,
+    *,
+    protocol: Protocol,
+    provenance: Provenance | None = None,
+    data_checks: tuple[DataCheck, ...] | None = None,
+) -> StudyResults:
     """Every efficacy and safety analysis of the protocol on an ADaM package.
 
     Parameters
@@ -34,6 +41,9 @@ def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = No
         monitoring.
     provenance : Provenance, optional
         Hashes of the inputs and the protocol file (:func:`collect_provenance`).
+    data_checks : tuple of DataCheck, optional
+        What the checks found (:func:`collect_data_checks`); by default, what the ADaM
+        package carries (baseline problems, collected sums, contradicting dates).
 
     Returns
     -------
@@ -67,6 +77,7 @@ def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = No
         if has_dataset(adam, "ADAE")
         else None
     )
+    checks = collect_data_checks(adam) if data_checks is None else data_checks
     return StudyResults(
         study_id=protocol.identity.study_id,
         title=protocol.identity.title,
@@ -82,7 +93,8 @@ def analyze(adam: Any, *, protocol: Protocol, provenance: Provenance | None = No
         methods=_derivation_notes(adam) + methods_notes(protocol, interim.simon),
         assumptions=tuple((loc, src.text) for loc, src in protocol.assumptions()),
         provenance=provenance,
-        notes=_data_notes(adam),
+        notes=_data_notes(adam) + summarise_data_checks(checks),
+        data_checks=checks,
     )
 
 

@@ -256,6 +256,16 @@ class Provenance(_Result):
 
 
 @dataclass(frozen=True)
+class DataCheck(_Result):
+    """One finding of a data check: which check (``source``), about whom (``subject``, may be
+    empty) and what (``message``)."""
+
+    source: str
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StudyResults(_Result):
     """Every efficacy and safety result of one analysis run."""
 
@@ -274,6 +284,7 @@ class StudyResults(_Result):
     assumptions: tuple[tuple[str, str], ...]
     provenance: Provenance | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    data_checks: tuple[DataCheck, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results; ``schema`` names the layout version."""

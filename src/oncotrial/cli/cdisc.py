@@ -9,7 +9,15 @@ import typer
 from rich.markup import escape
 
 from oncotrial.cli import app
-from oncotrial.cli._common import console, reported_errors
+from oncotrial.cli._common import (
+    UnknownResponses,
+    UnknownResponsesOpt,
+    UnknownStates,
+    UnknownStatesOpt,
+    checked_sdtm,
+    console,
+    reported_errors,
+)
 
 sdtm_app = typer.Typer(help="Check SDTM folders (XPT or CSV, one file per domain).", no_args_is_help=True)
 adam_app = typer.Typer(help="Derive ADaM datasets from an SDTM folder.", no_args_is_help=True)
@@ -29,14 +37,29 @@ class _Source(StrEnum):
 
 
 @sdtm_app.command("check")
-def check(folder: Path = typer.Argument(..., help="Folder of SDTM files.")) -> None:
-    """Read every domain and check required domains, variables, types and controlled terms."""
-    from oncotrial.sdtm import read_sdtm
+def check(
+    folder: Path = typer.Argument(..., help="Folder of SDTM files."),
+    protocol_file: Path | None = typer.Option(
+        None, "--protocol", help="Protocol file (its drugs and disposition terms). Default: the bundled one."
+    ),
+    unknown_states: UnknownStates = UnknownStatesOpt,
+    unknown_responses: UnknownResponses = UnknownResponsesOpt,
+) -> None:
+    """Check an SDTM folder as every command that reads one does first: files, variables,
+    types, controlled terms and their case, ISO 8601 dates, keys and duplicates, subjects in DM.
+
+    Errors (exit status 2) and warnings name file, variable, row and value.
+    """
+    from oncotrial.protocol import read_protocol
 
     with reported_errors():
-        sdtm = read_sdtm(folder)
-    sizes = ", ".join(f"{name} {len(frame)}" for name, frame in sdtm.items())
-    console.print(f"[green]ok[/green] {escape(str(folder))}: {sizes}", highlight=False)
+        protocol = read_protocol(protocol_file).protocol
+        checked = checked_sdtm(folder, protocol, unknown_states, unknown_responses)
+    sizes = ", ".join(f"{name} {n}" for name, n in checked.rows_read.items())
+    warned = f"; {len(checked.warnings)} warnings" if checked.warnings else ""
+    console.print(
+        f"[green]ok[/green] {escape(str(folder))}: {sizes}{warned}", highlight=False, soft_wrap=True
+    )
 
 
 @adam_app.command("build")
@@ -52,15 +75,18 @@ def build(
     protocol_file: Path | None = typer.Option(
         None, "--protocol", help="Protocol file. Default: the bundled one."
     ),
+    unknown_states: UnknownStates = UnknownStatesOpt,
+    unknown_responses: UnknownResponses = UnknownResponsesOpt,
 ) -> None:
-    """Derive ADSL, ADRS, ADTR, ADTTE, ADAE and ADEX and write them, with the RS-vs-computed list."""
+    """Check the SDTM folder, derive ADSL, ADRS, ADTR, ADTTE, ADAE and ADEX and write them, with
+    the RS-vs-computed list."""
     from oncotrial.adam import build_adam, write_adam
     from oncotrial.protocol import read_protocol
-    from oncotrial.sdtm import read_sdtm
 
     with reported_errors():
         protocol = read_protocol(protocol_file).protocol
-        adam = build_adam(read_sdtm(folder), protocol, response_source=response_source.value)
+        checked = checked_sdtm(folder, protocol, unknown_states, unknown_responses)
+        adam = build_adam(checked.package, protocol, response_source=response_source.value)
         paths = write_adam(adam, out, fmt=fmt.value)
     adam.discrepancies.to_csv(out / "discrepancies.csv", index=False, date_format="%Y-%m-%d")
     adsl = adam.adsl

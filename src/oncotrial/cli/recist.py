@@ -11,17 +11,25 @@ import typer
 from rich.markup import escape
 
 from oncotrial.cli import app
-from oncotrial.cli._common import console, reported_errors
+from oncotrial.cli._common import (
+    UnknownStates,
+    UnknownStatesOpt,
+    checked_sdtm,
+    console,
+    print_findings,
+    reported_errors,
+)
 from oncotrial.errors import OncotrialError
 from oncotrial.protocol import read_protocol
 from oncotrial.recist import (
     RecistSettings,
     best_overall_response,
     check_baseline,
+    compare_collected_sums,
     evaluate_timepoints,
     explain_subject,
 )
-from oncotrial.sdtm import SdtmPackage, read_sdtm
+from oncotrial.sdtm import SdtmPackage
 
 recist_app = typer.Typer(help="RECIST 1.1 responses from an SDTM folder (TU, TR, DM).", no_args_is_help=True)
 app.add_typer(recist_app, name="recist")
@@ -56,14 +64,20 @@ def _subjects(pkg: SdtmPackage, reference_start: str) -> pd.DataFrame:
     return subjects
 
 
-def _derive(sdtm_dir: Path, protocol: Path | None, evaluator: str | None, reader: str | None):
+def _derive(
+    sdtm_dir: Path,
+    protocol: Path | None,
+    evaluator: str | None,
+    reader: str | None,
+    unknown_states: str = "stop",
+):
     loaded = read_protocol(protocol)
     settings = RecistSettings.from_protocol(loaded.protocol)
     if evaluator:
         settings = dataclasses.replace(settings, accepted_evaluator=evaluator)
     if reader:
         settings = dataclasses.replace(settings, evaluator_id=reader)
-    pkg = read_sdtm(sdtm_dir)
+    pkg = checked_sdtm(sdtm_dir, loaded.protocol, unknown_states).package
     for domain in ("TU", "TR", "DM"):
         if domain not in pkg:
             raise OncotrialError((domain,), str(sdtm_dir), "domain is needed for RECIST evaluation")
@@ -71,32 +85,42 @@ def _derive(sdtm_dir: Path, protocol: Path | None, evaluator: str | None, reader
     timepoints = evaluate_timepoints(pkg["TU"], pkg["TR"], settings, subjects=subjects)
     best = best_overall_response(timepoints, subjects, settings)
     checks = check_baseline(pkg["TU"], pkg["TR"], settings, subjects=subjects)
-    return settings, timepoints, best, checks
+    sums = compare_collected_sums(pkg["TR"], timepoints, settings)
+    return settings, timepoints, best, checks, sums
 
 
 @recist_app.command("evaluate")
 def evaluate(
     sdtm_dir: Path = SdtmArg,
     out: Path = typer.Option(
-        ..., "--out", "-o", help="Folder for timepoints.csv, best.csv, baseline_checks.csv."
+        ...,
+        "--out",
+        "-o",
+        help="Folder for timepoints.csv, best.csv, baseline_checks.csv and collected_sums.csv.",
     ),
     protocol: Path | None = ProtocolOpt,
     evaluator: str | None = EvaluatorOpt,
     reader: str | None = ReaderOpt,
+    unknown_states: UnknownStates = UnknownStatesOpt,
 ) -> None:
-    """Derive every timepoint response and each subject's best overall response; write CSV files."""
+    """Check the SDTM folder, derive every timepoint response and each subject's best overall
+    response, check the baselines and any collected sums; write CSV files."""
     with reported_errors():
-        settings, timepoints, best, checks = _derive(sdtm_dir, protocol, evaluator, reader)
+        settings, timepoints, best, checks, sums = _derive(
+            sdtm_dir, protocol, evaluator, reader, unknown_states
+        )
     out.mkdir(parents=True, exist_ok=True)
     timepoints.to_csv(out / "timepoints.csv", index=False, date_format="%Y-%m-%d")
     best.to_csv(out / "best.csv", index=False, date_format="%Y-%m-%d")
     checks.to_csv(out / "baseline_checks.csv", index=False)
+    sums.to_csv(out / "collected_sums.csv", index=False)
+    print_findings(checks, sums)
     assessed = best[best["NASSESS"] > 0]
     counts = ", ".join(f"{k} {v}" for k, v in assessed["CBOR"].value_counts().items())
     console.print(
         f"{len(timepoints)} assessments of {len(assessed)} subjects ({escape(settings.accepted_evaluator)}); "
         f"confirmed best response: {escape(counts) or 'none'}; {len(checks)} baseline problems; "
-        f"written to {escape(str(out))}",
+        f"{len(sums)} collected sums differ from the computed ones; written to {escape(str(out))}",
         highlight=False,
     )
 
@@ -109,10 +133,11 @@ def explain(
     evaluator: str | None = EvaluatorOpt,
     reader: str | None = ReaderOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+    unknown_states: UnknownStates = UnknownStatesOpt,
 ) -> None:
     """Show one subject's assessments, the rule behind each response and the best response."""
     with reported_errors():
-        _, timepoints, best, _ = _derive(sdtm_dir, protocol, evaluator, reader)
+        _, timepoints, best, _, _ = _derive(sdtm_dir, protocol, evaluator, reader, unknown_states)
         explanation = explain_subject(usubjid, timepoints, best)
     if as_json:
         typer.echo(json.dumps(explanation.to_dict(), indent=2))

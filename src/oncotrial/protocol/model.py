@@ -13,8 +13,16 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from oncotrial.protocol._base import Source, SourceKind, _Model, _Sourced
+from oncotrial.protocol._date_rules import (
+    DateImputation,
+    DeathDateRule,
+    PartialDateRule,
+    StartDateRule,
+    TumourDateRule,
+)
 from oncotrial.protocol._duration import Duration
 from oncotrial.protocol._rules import Rule
 
@@ -22,6 +30,8 @@ __all__ = [
     "AnalysisSettings",
     "CensoringRules",
     "Criterion",
+    "DateImputation",
+    "DeathDateRule",
     "DoseBasis",
     "Drug",
     "Eligibility",
@@ -30,6 +40,7 @@ __all__ = [
     "FieldType",
     "Identity",
     "Monitoring",
+    "PartialDateRule",
     "Population",
     "Protocol",
     "Regimen",
@@ -39,53 +50,10 @@ __all__ = [
     "SimonDesignSpec",
     "Source",
     "SourceKind",
+    "StartDateRule",
     "TreatmentEndReason",
+    "TumourDateRule",
 ]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-class SourceKind(StrEnum):
-    REGISTRATION = "registration"
-    ASSUMPTION = "assumption"
-
-
-class Source(_Model):
-    """Where a value comes from: a quotation of the registration, or an assumption."""
-
-    kind: SourceKind
-    text: str = Field(min_length=1, description="the quoted registration text, or the rationale")
-
-    @property
-    def is_assumption(self) -> bool:
-        return self.kind is SourceKind.ASSUMPTION
-
-    def __str__(self) -> str:
-        return f"{self.kind.value}: {self.text}"
-
-
-class _Sourced(_Model):
-    """A section whose values carry their provenance.
-
-    ``source`` covers every field of the section; ``sources`` overrides it field by field.
-    """
-
-    source: Source
-    sources: dict[str, Source] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _sources_name_fields(self) -> _Sourced:
-        own = set(type(self).model_fields) - {"source", "sources"}
-        unknown = sorted(set(self.sources) - own)
-        if unknown:
-            raise ValueError(f"sources names unknown field(s) {unknown}; fields here are {sorted(own)}")
-        return self
-
-    def source_of(self, field_name: str) -> Source:
-        """The provenance of one field of this section."""
-        return self.sources.get(field_name, self.source)
 
 
 # --- identity --------------------------------------------------------------------------
@@ -284,6 +252,22 @@ class ResponseCriteria(_Sourced):
         description="SD counts as best response only at least this long after the reference start"
     )
     reference_start: Literal["first_dose", "enrollment"]
+    max_ne_between: int | None = Field(
+        description=(
+            "how many NE assessments may lie between a response and its confirmation: a whole "
+            'number >= 0, or "unlimited" (None here); must be stated'
+        )
+    )
+
+    @field_validator("max_ne_between", mode="before")
+    @classmethod
+    def _count_or_unlimited(cls, value: Any) -> int | None:
+        # TOML has no null: "unlimited" is the explicit spelling of no limit.
+        if value == "unlimited":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ValueError(f'expected a whole number >= 0 or "unlimited", got {value!r}')
 
 
 class EndpointKind(StrEnum):
@@ -384,6 +368,7 @@ class AnalysisSettings(_Sourced):
         description="an adverse event starting up to this long after the last dose is treatment-emergent"
     )
     data_cutoff: dt.date | None = None
+    date_imputation: DateImputation
 
 
 # --- the protocol ----------------------------------------------------------------------
@@ -460,10 +445,12 @@ class Protocol(_Model):
                 for name in type(obj).model_fields:
                     if name in ("source", "sources"):
                         continue
+                    value = getattr(obj, name)
                     src = obj.source_of(name)
-                    if src.is_assumption:
+                    # a sourced subsection (e.g. analysis.date_imputation) lists its own fields
+                    if src.is_assumption and not isinstance(value, _Sourced):
                         out.append((f"{path}.{name}", src))
-                    walk(getattr(obj, name), f"{path}.{name}")
+                    walk(value, f"{path}.{name}")
             elif isinstance(obj, _Model):
                 own = getattr(obj, "source", None)
                 if isinstance(own, Source) and own.is_assumption:

@@ -17,17 +17,23 @@ Examples
 
 from oncotrial.recist import criteria
 from oncotrial.recist._baseline import check_baseline
-from oncotrial.recist._best import best_overall_response
+from oncotrial.recist._best import SAME_DATE_ORDER, best_overall_response
+from oncotrial.recist._dates import compute_assessment_dates
 from oncotrial.recist._explain import SubjectExplanation, explain_subject
 from oncotrial.recist._settings import RecistSettings
+from oncotrial.recist._sums import SUM_COMPARISON_COLUMNS, compare_collected_sums
 from oncotrial.recist._tables import overall_response
 from oncotrial.recist._timepoint import evaluate_timepoints
 
 __all__ = [
+    "SAME_DATE_ORDER",
+    "SUM_COMPARISON_COLUMNS",
     "RecistSettings",
     "SubjectExplanation",
     "best_overall_response",
     "check_baseline",
+    "compare_collected_sums",
+    "compute_assessment_dates",
     "criteria",
     "evaluate_timepoints",
     "explain_subject",

@@ -10,12 +10,20 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import Problem, ValidationFailed
-from oncotrial.recist._dates import parse_dates
+from oncotrial.recist._dates import floor_after_previous, parse_dates
 from oncotrial.recist._input import require_columns, select_reader
 from oncotrial.recist._settings import RecistSettings
-from oncotrial.recist.criteria import NODAL_LOCATION
+from oncotrial.recist._terms import MEASURE_TESTS, STATE_TEST, SUM_TEST, is_nodal
+from oncotrial.sdtm import Match, vocabulary
 
-__all__ = ["NS_PER_DAY", "Assessments", "build_assessments", "factorize_runs"]
+__all__ = [
+    "NS_PER_DAY",
+    "Assessments",
+    "build_assessments",
+    "collected_sums",
+    "factorize_runs",
+    "lesion_records",
+]
 
 _TR_REQUIRED = ("USUBJID", "TRLNKID", "TRGRPID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "VISITNUM", "TRDTC")
 _TU_REQUIRED = ("USUBJID", "TULNKID", "TULOC")
@@ -165,14 +173,9 @@ class Assessments:
             )
         flag = u_flag[dtc_code[first]]
         # A partial date is imputed to the first day of its period, but never on or before
-        # the subject's previous assessment (by VISITNUM).
-        # Sequentially, c[k] = max(day[k], c[k-1] + 1) along a run of partial dates; with
-        # y = day - k this is a running maximum of y within each run (segmented cummax).
-        same_subj_prev = np.r_[False, self.a_subj[1:] == self.a_subj[:-1]]
-        seg = np.cumsum((flag == "") | ~same_subj_prev)
-        k = np.arange(len(day), dtype=np.int64)
-        offset = seg.astype(np.int64) * (1 << 40)
-        day = np.maximum.accumulate(day - k + offset) - offset + k
+        # the subject's previous assessment (by VISITNUM): the protocol's
+        # analysis.date_imputation.tumour_assessment rule, the only one its model accepts.
+        day = floor_after_previous(self.a_subj, day, flag)
         self.a_day = day
         self.a_flag = flag
         self.a_dtc = tr["TRDTC"].to_numpy(object)[first]
@@ -244,9 +247,45 @@ def build_assessments(
     """Validate, select the accepted reader and key TR rows by assessment; also the lesion table."""
     require_columns(tr, "TR", _TR_REQUIRED)
     require_columns(tu, "TU", _TU_REQUIRED)
-    tr = select_reader(tr, "TR", settings)
+    tr = select_reader(lesion_records(tr), "TR", settings)
     assessments = Assessments(tr, subjects)
     return assessments, _lesions(tu, settings)
+
+
+def lesion_records(tr: pd.DataFrame) -> pd.DataFrame:
+    """The TR rows the engine evaluates: lesion measurements and states of a known lesion group.
+
+    Collected sums (``SUMDIAM``) and other CDISC tumour tests that RECIST 1.1 does not read
+    are set aside (the sums are compared with the computed ones by
+    :func:`~oncotrial.recist.compare_collected_sums`); a test code or lesion group that is not
+    a controlled term raises, naming the values.
+    """
+    tests = tr["TRTESTCD"]
+    groups = tr["TRGRPID"]
+    read = tests.isin([*MEASURE_TESTS, STATE_TEST]).to_numpy()
+    grouped = groups.isin(vocabulary("lesion_group").values).to_numpy()
+    if read.all() and grouped.all():
+        return tr  # the usual case: no copy
+    problems = []
+    for column, vocab_name, mask in (("TRTESTCD", "tumour_test", read), ("TRGRPID", "lesion_group", grouped)):
+        vocab = vocabulary(vocab_name)
+        for value in pd.unique(tr[column].to_numpy(dtype=object)[~mask]):
+            match = vocab.match(value)
+            if match in (Match.TERM, Match.KNOWN) and column == "TRTESTCD":
+                continue  # a sum or another valid test: not read by RECIST 1.1 evaluation
+            hint = vocab.suggestion(value) if match is Match.NEAR else None
+            reason = f"did you mean {hint!r}?" if hint else f"expected one of {list(vocab.values)}"
+            problems.append(
+                Problem(("TR", column), f"{value!r} is not a controlled term: {reason}", "term", value)
+            )
+    if problems:
+        raise ValidationFailed(problems)
+    return tr.loc[read & grouped]
+
+
+def collected_sums(tr: pd.DataFrame) -> pd.DataFrame:
+    """The TR rows of collected sums of diameters (``TRTESTCD = SUMDIAM``)."""
+    return tr.loc[tr["TRTESTCD"].to_numpy(dtype=object) == SUM_TEST]
 
 
 def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
@@ -262,5 +301,5 @@ def _lesions(tu: pd.DataFrame, settings: RecistSettings) -> pd.DataFrame:
     key = (subj + 1) * (len(links) + 1) + (link + 1)
     lesions = both.loc[~pd.Index(key).duplicated(), ["USUBJID", "TULNKID", "TULOC"]]
     lesions = lesions.rename(columns={"TULNKID": "TRLNKID"})
-    lesions["NODAL"] = lesions["TULOC"].eq(NODAL_LOCATION).to_numpy()
+    lesions["NODAL"] = is_nodal(lesions["TULOC"])
     return lesions

@@ -13,6 +13,7 @@ from oncotrial.recist.criteria import (
     MAX_TARGETS_PER_ORGAN,
     MIN_NODAL_TARGET_MM,
     MIN_NON_NODAL_TARGET_MM,
+    NODAL_LOCATION,
 )
 
 __all__ = ["BASELINE_CHECK_COLUMNS", "check_baseline"]
@@ -27,7 +28,7 @@ def check_baseline(
     """Check each subject's baseline against RECIST 1.1 and the protocol; one row per problem.
 
     Checks (``CHECK`` codes): ``TOO_MANY_TARGETS`` (more than 5, §4.2), ``TOO_MANY_IN_ORGAN``
-    (more than 2 in one ``TULOC``, §4.2), ``TARGET_TOO_SMALL`` (non-nodal < 10 mm, node < 15 mm
+    (more than 2 in one ``TULOC``, every lymph node location counting as one, §4.2), ``TARGET_TOO_SMALL`` (non-nodal < 10 mm, node < 15 mm
     short axis, §3.1.1), ``TARGET_NOT_MEASURED`` (no baseline measurement), ``NO_BASELINE``
     (no assessment on or before the reference start), ``BASELINE_TOO_EARLY`` (more than the
     protocol's ``baseline_imaging_window`` before the reference start, §3.2) and
@@ -83,7 +84,9 @@ def check_baseline(
         over.to_numpy(),
         [f"{k} target lesions at baseline; at most {MAX_TARGETS} (RECIST 1.1 §4.2)" for k in over],
     )
-    per_organ = base.groupby(["USUBJID", "TULOC"], sort=False).size()
+    # Every lymph node location (LYMPH NODE, PELVIC LYMPH NODE, ...) is one organ.
+    organ = base["TULOC"].where(~base["NODAL"].astype(bool), NODAL_LOCATION)
+    per_organ = base.assign(TULOC=organ).groupby(["USUBJID", "TULOC"], sort=False).size()
     over = per_organ[per_organ > MAX_TARGETS_PER_ORGAN].reset_index(name="n")
     add(
         over.assign(TRLNKID=None),

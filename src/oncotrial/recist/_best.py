@@ -16,7 +16,7 @@ from oncotrial.recist._codes import CR, NE, NON_CR_NON_PD, PD, PR, RESPONSES, SD
 from oncotrial.recist._input import require_columns
 from oncotrial.recist._settings import RecistSettings
 
-__all__ = ["BEST_COLUMNS", "best_overall_response"]
+__all__ = ["BEST_COLUMNS", "SAME_DATE_ORDER", "best_overall_response"]
 
 #: Output columns of :func:`best_overall_response`, in order.
 BEST_COLUMNS = (
@@ -38,9 +38,12 @@ BEST_COLUMNS = (
 )
 _NS_PER_DAY = 86_400_000_000_000
 _NAT = np.iinfo(np.int64).max
-# Several responses on one date are one assessment: the worst evaluable one counts
-# (PD, then SD, NON-CR/NON-PD, PR, CR; NE only when every one is NE).
-_SAME_DATE_RANK = np.array([4, 3, 1, 2, 0, 5])  # indexed by code CR, PR, SD, NON-CR/NON-PD, PD, NE
+#: Several responses on one date are one assessment: the worst evaluable one counts, in this
+#: order (NE only when every one is NE). Best response uses it, and ADRS flags that record
+#: as the analysed one (ANL01FL); docs/recist.md, edge case 7.
+SAME_DATE_ORDER = ("PD", "SD", "NON-CR/NON-PD", "PR", "CR", "NE")
+# Rank of each code (CR, PR, SD, NON-CR/NON-PD, PD, NE) in SAME_DATE_ORDER.
+_SAME_DATE_RANK = np.array([SAME_DATE_ORDER.index(text) for text in RESPONSES])
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -54,20 +57,32 @@ def _to_dates(days: np.ndarray) -> np.ndarray:
     return out.astype("datetime64[ns]")
 
 
-def _encode(values: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniques = [str(u).upper() for u in uniques]
+def _encode(tp: pd.DataFrame) -> np.ndarray:
+    """OVRLRESP as codes; a value that is not a response is refused with its rows named."""
+    codes, uniques = pd.factorize(tp["OVRLRESP"], use_na_sentinel=True)
     lookup = {t: c for c, t in enumerate(RESPONSES)}
-    unknown = [u for u in uniques if u not in lookup]
-    if unknown:
-        raise ValidationFailed(
-            [
-                Problem(("timepoints", "OVRLRESP"), f"not a response ({', '.join(RESPONSES)})", "term", u)
-                for u in unknown[:20]
-            ]
-        )
+    known = np.array([u in lookup for u in uniques] + [True], dtype=bool)
+    bad = np.flatnonzero(~known[codes])
+    if len(bad):
+        problems = [
+            Problem(
+                ("timepoints", "OVRLRESP", int(i)),
+                f"{tp['USUBJID'].iat[i]} on {_day_text(tp['ADT'].iat[i])}: {tp['OVRLRESP'].iat[i]!r} is not "
+                f"a response ({', '.join(RESPONSES)})",
+                "term",
+                tp["OVRLRESP"].iat[i],
+            )
+            for i in bad[:20]
+        ]
+        if len(bad) > 20:
+            problems.append(Problem(("timepoints", "OVRLRESP"), f"... and {len(bad) - 20} more rows", "term"))
+        raise ValidationFailed(problems)
     table = np.array([lookup[u] for u in uniques] + [-1], dtype=np.int8)
     return table[codes]
+
+
+def _day_text(value) -> str:
+    return "no date" if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 class _Groups:
@@ -141,7 +156,7 @@ def _prepare(timepoints: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     subs = subjects.drop_duplicates("USUBJID").set_index("USUBJID").reindex(subj_ids)
     ref = _days(subs["REFSTDT"])
     nact = _days(subs["NACTDT"]) if "NACTDT" in subs.columns else np.full(len(subj_ids), _NAT)
-    rows = pd.DataFrame({"subj": subj, "day": _days(tp["ADT"]), "code": _encode(tp["OVRLRESP"])})
+    rows = pd.DataFrame({"subj": subj, "day": _days(tp["ADT"]), "code": _encode(tp)})
     # Assessments count only from the reference start and up to new anti-tumour therapy
     # (a scan on the day that therapy starts is taken before it).
     r, na = ref[rows["subj"]], nact[rows["subj"]]

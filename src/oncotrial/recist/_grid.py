@@ -6,10 +6,17 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.recist._assessments import Assessments, factorize_runs
+from oncotrial.recist._terms import (
+    MEASURE_TESTS,
+    NT_STATE,
+    STATE_TEST,
+    measure_codes,
+    state_codes,
+    target_text_codes,
+)
 
-__all__ = ["NT_STATE", "lesion_grid", "lesion_text"]
+__all__ = ["lesion_grid", "lesion_text"]
 
-NT_STATE = {"ABSENT": 0, "PRESENT": 1, "UNEQUIVOCAL PROGRESSION": 2}
 # Up to this many subject x lesion keys, baseline lesions are found with a lookup table.
 _DENSE_KEYS = 5_000_000
 
@@ -48,13 +55,19 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
     baseline lesion (arrays ``aid``, ``bidx`` into the baseline lesions, and that visit's
     record: ``value``, ``merged``, ``notdone`` for targets, ``state`` for non-targets), plus
     ``unknown_rows``: TR rows after baseline of a lesion not recorded at baseline.
-    For target lesions only the record of the lesion's own measure counts: the short axis
-    (``LPERP``) of a node, the longest diameter (``LDIAM``) of any other lesion.
+    For target lesions only the record of the lesion's own measure counts: ``DIAMETER`` when
+    the lesion has one at baseline, else the short axis (``LPERP``) of a node and the longest
+    diameter (``LDIAM``) of any other lesion. Non-target and new lesions are read from their
+    ``TUMSTATE`` records.
     """
     tr = a.tr
     lcode_all, ids, parents = _lesion_codes(a)
     n_ids = max(len(ids), 1)
-    rows = np.flatnonzero(a.equals("TRGRPID", group))
+    # Targets are read from their measurements, other lesions from their state (TUMSTATE).
+    if group == "TARGET":
+        rows = np.flatnonzero(a.equals("TRGRPID", group) & ~a.equals("TRTESTCD", STATE_TEST))
+    else:
+        rows = np.flatnonzero(a.equals("TRGRPID", group) & a.equals("TRTESTCD", STATE_TEST))
     aid = a.row_aid[rows]
     keep = a.a_is_base[aid] | a.a_post[aid]
     rows, aid = rows[keep], aid[keep]
@@ -87,16 +100,13 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
     value = a.values()[rows]
     notdone = a.equals("TRSTAT", "NOT DONE")[rows]
     if group == "TARGET":
-        # Only the target rows' measure names are needed, and a state only where there is no
-        # value (a lesion recorded as MERGED).
-        test_text = tr["TRTESTCD"].to_numpy(dtype=object)[rows]
-        lperp_code, ldiam_code = 1, 2
-        tests = (test_text == "LPERP") * np.int8(lperp_code) + (test_text == "LDIAM") * np.int8(ldiam_code)
+        # Only the target rows' measure names are needed, and a result text only where there
+        # is no value (a lesion recorded as MERGED, or not evaluable).
+        tests = measure_codes(tr["TRTESTCD"].to_numpy(dtype=object)[rows])
+        lperp_code, ldiam_code, diameter_code = (MEASURE_TESTS[t] for t in ("LPERP", "LDIAM", "DIAMETER"))
         no_value = np.isnan(value)
         merged = np.zeros(len(rows), dtype=bool)
-        merged[no_value] = tr["TRSTRESC"].to_numpy(dtype=object)[rows[no_value]] == "MERGED"
-    else:
-        state_text = tr["TRSTRESC"].to_numpy(dtype=object)[rows]
+        merged[no_value] = target_text_codes(tr, rows[no_value]) == 1
     base = {"subj": b_subj, "lesion": b_lc, "id": ids[b_lc] if n_b else np.array([], dtype=object)}
     if group == "TARGET":
         par = parents[lc]
@@ -117,8 +127,12 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
         bb = at_base & (bidx >= 0)
         lperp = np.bincount(bidx[bb], weights=tests[bb] == lperp_code, minlength=n_b) > 0
         ldiam = np.bincount(bidx[bb], weights=tests[bb] == ldiam_code, minlength=n_b) > 0
+        diameter = np.bincount(bidx[bb], weights=tests[bb] == diameter_code, minlength=n_b) > 0
         nodal = np.where(nodal_tu >= 0, nodal_tu == 1, lperp & ~ldiam)
-        wanted = np.where(nodal[np.maximum(bidx, 0)], lperp_code, ldiam_code) if n_b else tests
+        # Each baseline lesion is followed by one measure throughout: DIAMETER when it was
+        # recorded at baseline, else the short axis of a node and the longest diameter of others.
+        measure = np.where(diameter, diameter_code, np.where(nodal, lperp_code, ldiam_code))
+        wanted = measure[np.maximum(bidx, 0)] if n_b else tests
         use = (bidx >= 0) & ((tests == wanted) | merged)
         base["nodal"] = nodal
         bu = use & at_base
@@ -157,10 +171,8 @@ def lesion_grid(a: Assessments, group: str, lesions: pd.DataFrame | None = None)
         grid["merged"] = np.bincount(pos, weights=merged[pu], minlength=n_g) > 0
         grid["notdone"] = np.bincount(pos, weights=notdone[pu], minlength=n_g) > 0
     else:
-        st = np.full(len(state_text), 3, dtype=np.int8)
-        for text, code in NT_STATE.items():
-            st[state_text == text] = code
-        st = np.where(notdone, 3, st)[pu]
+        st = state_codes(tr, rows, "non_target_state", NT_STATE, blank=NT_STATE["NOT EVALUABLE"])
+        st = np.where(notdone, NT_STATE["NOT EVALUABLE"], st)[pu]
         state = np.full(n_g, -1, dtype=np.int8)
         np.maximum.at(state, pos, st)  # several records of one lesion at one visit: the worst
         grid["state"] = np.where(state < 0, 3, state)

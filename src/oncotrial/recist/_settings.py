@@ -30,14 +30,20 @@ class RecistSettings:
         accepted evaluator has several readers, the rows flagged ``TRACPTFL = "Y"`` count.
     max_ne_between
         How many NE assessments may lie between a response and its confirmation; ``None``
-        means any number (see docs/recist.md, "NE between responses").
+        means any number (protocol ``response.max_ne_between``, where ``"unlimited"`` is
+        ``None``; see docs/recist.md, "NE between responses"). The default ``None`` serves
+        settings built by hand; :meth:`from_protocol` always takes the protocol's value.
+
+    Partial assessment dates are imputed by the engine's one rule (first day of the period,
+    never on or before the previous assessment), which the protocol states as
+    ``analysis.date_imputation.tumour_assessment``; its model accepts no other rule.
 
     Examples
     --------
     >>> from oncotrial.protocol import load_protocol
     >>> s = RecistSettings.from_protocol(load_protocol())
-    >>> (s.confirmation_min_days, s.sd_min_days, s.accepted_evaluator)
-    (28, 35, 'INVESTIGATOR')
+    >>> (s.confirmation_min_days, s.sd_min_days, s.accepted_evaluator, s.max_ne_between)
+    (28, 35, 'INVESTIGATOR', 1)
     """
 
     confirmation_min_days: int
@@ -56,6 +62,7 @@ class RecistSettings:
             sd_min_days=int(response.sd_min_duration.days),
             accepted_evaluator=response.accepted_evaluator,
             baseline_window_days=int(protocol.schedule.baseline_imaging_window.days),
+            max_ne_between=response.max_ne_between,
         )
 
     def to_dict(self) -> dict[str, Any]:

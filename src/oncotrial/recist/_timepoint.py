@@ -15,6 +15,7 @@ from oncotrial.recist._grid import lesion_grid, lesion_text
 from oncotrial.recist._rules import join_ids, timepoint_rules
 from oncotrial.recist._settings import RecistSettings
 from oncotrial.recist._tables import overall_codes
+from oncotrial.recist._terms import NEW_STATE, STATE_TEST, state_codes
 from oncotrial.recist.criteria import (
     CR_NODE_MAX_MM,
     PD_MIN_ABSOLUTE_MM,
@@ -38,6 +39,7 @@ TIMEPOINT_COLUMNS = (
     "NADIR",
     "CHGNAD",
     "PCHGNAD",
+    "NMISS",
     "TRGRESP",
     "NTRGRESP",
     "NEWLPROG",
@@ -61,6 +63,7 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     val0 = np.where(measured, value, 0.0)
     total = np.bincount(g_aid, weights=val0, minlength=n_a)
     nmiss = np.bincount(g_aid, weights=~measured, minlength=n_a).astype(int)
+    nmeasured = np.bincount(g_aid, weights=measured, minlength=n_a)
     visible = np.bincount(g_aid, weights=measured & ~nodal & (val0 > 0), minlength=n_a) > 0
     big_node = np.bincount(g_aid, weights=measured & nodal & (val0 >= CR_NODE_MAX_MM), minlength=n_a) > 0
     missing_ids = join_ids(g_aid[~measured], base["id"][grid["bidx"][~measured]], n_a)
@@ -76,7 +79,9 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
     nadir_o = np.minimum(prior, base_a[o])
     nadir = np.empty(n_a)
     nadir[o] = nadir_o
-    sums = np.where(has_t, total, np.nan)
+    # An assessment without any target measurement (e.g. a scan that only looked for new
+    # lesions) has no sum: it is not a sum of 0 mm.
+    sums = np.where(has_t & (nmeasured > 0), total, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         chg = sums - base_a
         pchg = np.where(base_a > 0, 100.0 * chg / base_a, np.nan)
@@ -96,6 +101,7 @@ def _targets(a: Assessments, lesions: pd.DataFrame) -> dict[str, np.ndarray]:
         "chgnad": np.where(has_t, chgnad, np.nan),
         "pchgnad": np.where(has_t, pchgnad, np.nan),
         "nmiss": nmiss,
+        "nmiss_any": np.where(has_t, nmiss, np.nan),
         "missing": missing_ids,
         "named": nmiss > 0,
     }
@@ -127,16 +133,19 @@ def _new_lesions(a: Assessments) -> dict[str, object]:
     """Unequivocal new lesions per assessment; an equivocal one later confirmed counts from its first scan."""
     n_a = len(a.a_subj)
     tr = a.tr
-    rows = np.flatnonzero(a.equals("TRGRPID", "NEW"))
+    rows = np.flatnonzero(a.equals("TRGRPID", "NEW") & a.equals("TRTESTCD", STATE_TEST))
     rows = rows[a.a_post[a.row_aid[rows]]]
     if "TRSTAT" in tr.columns:
         rows = rows[~a.equals("TRSTAT", "NOT DONE")[rows]]
+    # A new-lesion record needs its state; ABSENT and NOT EVALUABLE records show no new lesion.
+    state = state_codes(tr, rows, "new_lesion_state", NEW_STATE, blank=None)
+    rows, state = rows[state > 0], state[state > 0]
     new = pd.DataFrame(
         {
             "aid": a.row_aid[rows],
             "subj": a.a_subj[a.row_aid[rows]],
             "TRLNKID": lesion_text(a, rows),
-            "equivocal": tr["TRSTRESC"].to_numpy(dtype=object)[rows] == "EQUIVOCAL",
+            "equivocal": state == NEW_STATE["EQUIVOCAL"],
         }
     )
     flag = np.zeros(n_a, dtype=bool)
@@ -225,6 +234,7 @@ def evaluate_timepoints(
             "NADIR": t["nadir"][post],
             "CHGNAD": t["chgnad"][post],
             "PCHGNAD": t["pchgnad"][post],
+            "NMISS": t["nmiss_any"][post],
             "TRGRESP": decode(tcode[post]),
             "NTRGRESP": decode(ntcode[post]),
             "NEWLPROG": np.array(["N", "Y"], dtype=object)[new["flag"][post].astype(np.int8)],

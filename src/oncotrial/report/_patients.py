@@ -26,7 +26,12 @@ def _primary_bor(adam: Any, protocol: Protocol) -> tuple[pd.Index, pd.Series]:
 
 
 def _sum_of_diameters(adam: Any, subjects: pd.Index) -> pd.DataFrame:
-    """Post-baseline ADTR ``SDIAM`` rows with a % change from baseline, of ``subjects``."""
+    """Post-baseline ADTR ``SDIAM`` rows with a % change from baseline, of ``subjects``.
+
+    Only analysed sums count (``ANL01FL = "Y"`` where ADTR has it): a sum with a target lesion
+    not assessed understates the disease, and an assessment without target measurements has
+    no sum at all.
+    """
     if not has_dataset(adam, "ADTR"):
         return pd.DataFrame(columns=["USUBJID", "ADT", "PCHG"])
     adtr = dataset(adam, "ADTR", ["USUBJID", "PARAMCD", "PCHG"])
@@ -35,6 +40,8 @@ def _sum_of_diameters(adam: Any, subjects: pd.Index) -> pd.DataFrame:
     rows["PCHG"] = pd.to_numeric(rows["PCHG"], errors="coerce")
     if "ABLFL" in rows.columns:
         rows = rows[~yes(rows["ABLFL"])]
+    if "ANL01FL" in rows.columns:
+        rows = rows[yes(rows["ANL01FL"])]
     return rows[rows["PCHG"].notna()]
 
 

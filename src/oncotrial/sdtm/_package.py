@@ -15,7 +15,8 @@ class SdtmPackage(Mapping[str, pd.DataFrame]):
     """The SDTM domains of one study, keyed by upper-case domain name ("DM", "TR", ...).
 
     Character variables hold text ("" when missing, as in SAS); numeric ones are float.
-    ``source`` names where the package was read from, for messages.
+    ``source`` names where the package was read from and ``files`` each domain's file, for
+    messages.
 
     >>> import pandas as pd
     >>> pkg = SdtmPackage({"dm": pd.DataFrame({"USUBJID": ["S-1"]})})
@@ -25,9 +26,15 @@ class SdtmPackage(Mapping[str, pd.DataFrame]):
 
     domains: dict[str, pd.DataFrame] = field(default_factory=dict)
     source: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "domains", {k.upper(): v for k, v in self.domains.items()})
+        object.__setattr__(self, "files", {k.upper(): v for k, v in self.files.items()})
+
+    def file_name(self, name: str) -> str:
+        """The file a domain was read from (``tr.csv``), or its name for a package built in memory."""
+        return self.files.get(name.upper(), name.upper())
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:

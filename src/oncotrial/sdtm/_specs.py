@@ -20,15 +20,16 @@ VarType = Literal["Char", "Num"]
 @dataclass(frozen=True)
 class Variable:
     """One SDTM variable: name (at most 8 characters), label (at most 40), type, required,
-    and where the IG or this project fixes them, a maximum length and the controlled terms
-    (a blank value is always allowed; required means the variable is present)."""
+    and where the IG or this project fixes them, a maximum length and the name of its
+    controlled vocabulary (``oncotrial.sdtm.vocabulary``; checked by ``check_sdtm``, where a
+    blank value is allowed; required means the variable is present)."""
 
     name: str
     label: str
     type: VarType = "Char"
     required: bool = False
     length: int | None = None
-    terms: tuple[str, ...] = ()
+    vocabulary: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.name) > 8 or not self.name.isupper():
@@ -82,12 +83,9 @@ def _v(
     *,
     req: bool = False,
     length: int | None = None,
-    terms: tuple[str, ...] = (),
+    vocab: str | None = None,
 ) -> Variable:
-    return Variable(name, label, type_, req, length, terms)
-
-
-_LESION_GROUPS = ("TARGET", "NON-TARGET", "NEW")
+    return Variable(name, label, type_, req, length, vocab)
 
 
 _COMMON = (
@@ -112,11 +110,11 @@ DM = DomainSpec(
         _v("RFXENDTC", "Date/Time of Last Study Treatment"),
         _v("RFICDTC", "Date/Time of Informed Consent"),
         _v("DTHDTC", "Date/Time of Death"),
-        _v("DTHFL", "Subject Death Flag"),
+        _v("DTHFL", "Subject Death Flag", vocab="no_yes"),
         _v("SITEID", "Study Site Identifier", req=True),
         _v("AGE", "Age", "Num"),
         _v("AGEU", "Age Units"),
-        _v("SEX", "Sex", terms=("F", "M", "U", "UNDIFFERENTIATED")),
+        _v("SEX", "Sex", vocab="sex"),
         _v("RACE", "Race"),
         _v("ARM", "Description of Planned Arm"),
         _v("ACTARM", "Description of Actual Arm"),
@@ -152,11 +150,11 @@ TU = DomainSpec(
         _v("TUSEQ", "Sequence Number", "Num"),
         _v("TULNKID", "Link ID", req=True),
         _v("TUTESTCD", "Tumor/Lesion ID Short Name", length=8),
-        _v("TUSTRESC", "Tumor/Lesion ID Result Std. Format", req=True, terms=_LESION_GROUPS),
-        _v("TULOC", "Location of the Tumor/Lesion", req=True),
-        _v("TUEVAL", "Evaluator"),
+        _v("TUSTRESC", "Tumor/Lesion ID Result Std. Format", req=True, vocab="lesion_group"),
+        _v("TULOC", "Location of the Tumor/Lesion", req=True, vocab="nodal_location"),
+        _v("TUEVAL", "Evaluator", vocab="evaluator"),
         _v("TUEVALID", "Evaluator Identifier"),
-        _v("TUACPTFL", "Accepted Record Flag"),
+        _v("TUACPTFL", "Accepted Record Flag", vocab="accepted_flag"),
         *_VISIT,
         _v("TUDTC", "Date/Time of Tumor/Lesion Identification"),
     ),
@@ -168,19 +166,19 @@ TR = DomainSpec(
     (
         *_COMMON,
         _v("TRSEQ", "Sequence Number", "Num"),
-        _v("TRGRPID", "Group ID", req=True, terms=_LESION_GROUPS),
+        _v("TRGRPID", "Group ID", req=True, vocab="lesion_group"),
         _v("TRLNKID", "Link ID", req=True),
-        _v("TRTESTCD", "Tumor/Lesion Assessment Short Name", req=True, length=8),
+        _v("TRTESTCD", "Tumor/Lesion Assessment Short Name", req=True, length=8, vocab="tumour_test"),
         _v("TRTEST", "Tumor/Lesion Assessment Test Name"),
         _v("TRORRES", "Result or Finding in Original Units"),
         _v("TRORRESU", "Original Units"),
         _v("TRSTRESC", "Character Result/Finding in Std Format", req=True),
         _v("TRSTRESN", "Numeric Result/Finding in Standard Units", "Num", req=True),
         _v("TRSTRESU", "Standard Units"),
-        _v("TRSTAT", "Completion Status"),
-        _v("TREVAL", "Evaluator"),
+        _v("TRSTAT", "Completion Status", vocab="completion_status"),
+        _v("TREVAL", "Evaluator", vocab="evaluator"),
         _v("TREVALID", "Evaluator Identifier"),
-        _v("TRACPTFL", "Accepted Record Flag"),
+        _v("TRACPTFL", "Accepted Record Flag", vocab="accepted_flag"),
         *_VISIT,
         _v("TRDTC", "Date/Time of Tumor/Lesion Measurement", req=True),
     ),
@@ -192,13 +190,13 @@ RS = DomainSpec(
     (
         *_COMMON,
         _v("RSSEQ", "Sequence Number", "Num"),
-        _v("RSTESTCD", "Assessment Short Name", req=True, length=8),
+        _v("RSTESTCD", "Assessment Short Name", req=True, length=8, vocab="response_test"),
         _v("RSTEST", "Assessment Name"),
         _v("RSORRES", "Result or Finding in Original Units"),
         _v("RSSTRESC", "Character Result/Finding in Std Format", req=True),
-        _v("RSEVAL", "Evaluator"),
+        _v("RSEVAL", "Evaluator", vocab="evaluator"),
         _v("RSEVALID", "Evaluator Identifier"),
-        _v("RSACPTFL", "Accepted Record Flag"),
+        _v("RSACPTFL", "Accepted Record Flag", vocab="accepted_flag"),
         *_VISIT,
         _v("RSDTC", "Date/Time of Assessment", req=True),
     ),
@@ -213,9 +211,9 @@ AE = DomainSpec(
         _v("AETERM", "Reported Term for the Adverse Event", req=True),
         _v("AEDECOD", "Dictionary-Derived Term", req=True),
         _v("AEBODSYS", "Body System or Organ Class"),
-        _v("AESEV", "Severity/Intensity"),
-        _v("AETOXGR", "Standard Toxicity Grade", terms=("1", "2", "3", "4", "5")),
-        _v("AESER", "Serious Event", terms=("Y", "N")),
+        _v("AESEV", "Severity/Intensity", vocab="severity"),
+        _v("AETOXGR", "Standard Toxicity Grade", vocab="toxicity_grade"),
+        _v("AESER", "Serious Event", vocab="no_yes"),
         _v("AEREL", "Causality"),
         _v("AERELNST", "Relationship to Non-Study Treatment"),
         _v("AEACN", "Action Taken with Study Treatment"),
@@ -234,14 +232,14 @@ DS = DomainSpec(
         *_COMMON,
         _v("DSSEQ", "Sequence Number", "Num"),
         _v("DSTERM", "Reported Term for the Disposition Event"),
-        _v("DSDECOD", "Standardized Disposition Term", req=True),
+        _v("DSDECOD", "Standardized Disposition Term", req=True, vocab="disposition_term"),
         _v(
             "DSCAT",
             "Category for Disposition Event",
             req=True,
-            terms=("PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"),
+            vocab="disposition_category",
         ),
-        _v("DSSCAT", "Subcategory for Disposition Event"),
+        _v("DSSCAT", "Subcategory for Disposition Event", vocab="disposition_subcategory"),
         *_VISIT,
         _v("DSSTDTC", "Start Date/Time of Disposition Event", req=True),
     ),
@@ -267,7 +265,7 @@ CM = DomainSpec(
         *_COMMON,
         _v("CMSEQ", "Sequence Number", "Num"),
         _v("CMTRT", "Reported Name of Drug, Med, or Therapy", req=True),
-        _v("CMCAT", "Category for Medication", req=True),
+        _v("CMCAT", "Category for Medication", req=True, vocab="medication_category"),
         _v("CMSTDTC", "Start Date/Time of Medication", req=True),
         _v("CMENDTC", "End Date/Time of Medication"),
     ),
