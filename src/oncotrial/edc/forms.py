@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from oncotrial.errors import Problem, ValidationFailed
+from oncotrial.sdtm import vocabulary
 
 __all__ = [
     "AE_ACTIONS",
@@ -160,6 +161,15 @@ class MeasurementIn(_Form):
             raise ValueError("a target lesion needs diameter_mm (or not_done)")
         if self.lesion.category != "TARGET" and self.state is None:
             raise ValueError(f"a {self.lesion.category.lower()} lesion needs a state (or not_done)")
+        if self.lesion.category != "TARGET":
+            # The states of each kind of lesion are the RECIST engine's (oncotrial.sdtm vocabulary).
+            vocab = vocabulary(
+                "non_target_state" if self.lesion.category == "NON-TARGET" else "new_lesion_state"
+            )
+            if vocab.canonical(self.state) is None:
+                raise ValueError(
+                    f"{self.state!r} is not a {vocab.label}: expected one of {', '.join(vocab.spellings)}"
+                )
         return self
 
 
