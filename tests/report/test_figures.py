@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 
@@ -81,3 +82,43 @@ def test_km_figure_for_an_empty_population_says_so(adam, protocol):
         adam.adtte, adsl=adam.adsl, endpoint=protocol.endpoint("DOR"), protocol=protocol
     )
     assert "No patients in the RESP population for DOR" in _texts(km_figure(dor))
+
+
+def test_many_patients_are_drawn_as_one_collection_each_with_its_colour():
+    """Past MANY_PATIENTS, one artist per patient made a 20,000-patient report take 7 minutes."""
+    from oncotrial.report._figures import MANY_PATIENTS
+
+    n = MANY_PATIENTS + 1
+    ids = [f"S{i:04d}" for i in range(n)]
+    bor = ["PR" if i % 2 else "PD" for i in range(n)]
+    best = pd.DataFrame({"USUBJID": ids, "PCHG": np.linspace(-80, 60, n), "BOR": bor})
+    ax = waterfall_figure(best).axes[0]
+    assert len(ax.patches) == 0 and len(ax.collections[0].get_segments()) == n
+    changes = pd.DataFrame(
+        {
+            "USUBJID": np.repeat(ids, 2),
+            "MONTHS": np.tile([0.0, 1.5], n),
+            "PCHG": np.tile([0.0, -20.0], n),
+            "BOR": np.repeat(bor, 2),
+        }
+    )
+    ax = spider_figure(changes).axes[0]
+    assert len(ax.collections[0].get_segments()) == n and not [
+        line for line in ax.lines if line.get_marker() == "o"
+    ]
+    timelines = pd.DataFrame(
+        {
+            "USUBJID": ids,
+            "ON_TREATMENT": 3.0,
+            "FOLLOW_UP": 6.0,
+            "BOR": bor,
+            "RESPONSE": np.nan,
+            "PD": np.nan,
+            "DEATH": np.nan,
+            "ONGOING": False,
+        }
+    )
+    ax = swimmer_figure(timelines).axes[0]
+    assert len(ax.get_yticklabels()) == 0 and ax.get_ylabel() == f"Patients (n = {n})"
+    colours = {tuple(c) for c in ax.collections[-1].get_colors()}
+    assert len(colours) == 2  # PR and PD keep their colours

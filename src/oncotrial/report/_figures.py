@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -24,6 +25,12 @@ BOR_COLOURS = {
     "NOT ASSESSED": "#CCCCCC",
 }
 _OTHER = "#666666"
+
+
+#: Up to this many patients, patient-level figures draw one artist per patient (bars, lines
+#: with markers, a label per row); beyond, all patients are one collection, unlabelled, so
+#: that a large pooled analysis draws in seconds (matplotlib's cost grows with the artists).
+MANY_PATIENTS = 300
 
 
 def _colour(bor: object) -> str:
@@ -126,7 +133,11 @@ def waterfall_figure(best: pd.DataFrame, *, thresholds: tuple[float, ...] = ()) 
     if not n:
         return _empty(fig, ax, "No patient has a post-baseline target-lesion measurement")
     x = np.arange(n)
-    ax.bar(x, best["PCHG"], color=[_colour(b) for b in best["BOR"]], width=0.8, edgecolor="none")
+    colours = [_colour(b) for b in best["BOR"]]
+    if n <= MANY_PATIENTS:
+        ax.bar(x, best["PCHG"], color=colours, width=0.8, edgecolor="none")
+    else:  # one collection of lines: the same picture, without one artist per patient
+        ax.vlines(x, 0, best["PCHG"].to_numpy(float), colors=colours, linewidth=max(0.2, 300 / n))
     for level in thresholds:
         ax.axhline(level, linestyle=":", color="#444444", linewidth=1)
     ax.axhline(0, color="#222222", linewidth=0.8)
@@ -152,7 +163,11 @@ def swimmer_figure(timelines: pd.DataFrame) -> Figure:
     treat = timelines["ON_TREATMENT"].to_numpy(dtype=float)
     has_follow = ~np.isnan(follow) & (follow > treat)
     ax.hlines(y[has_follow], treat[has_follow], follow[has_follow], color="#999999", linewidth=1)
-    ax.barh(y, treat, color=[_colour(b) for b in timelines["BOR"]], height=0.6, edgecolor="none")
+    colours = [_colour(b) for b in timelines["BOR"]]
+    if n <= MANY_PATIENTS:
+        ax.barh(y, treat, color=colours, height=0.6, edgecolor="none")
+    else:  # one collection of lines instead of one bar per patient
+        ax.hlines(y, 0, treat, colors=colours, linewidth=max(0.2, 2000 / n))
     markers = [
         ("RESPONSE", "^", "#000000", "First confirmed response"),
         ("PD", "X", "#000000", "Progression"),
@@ -192,8 +207,12 @@ def swimmer_figure(timelines: pd.DataFrame) -> Figure:
     handles.append(Line2D([], [], color="#999999", label="Follow-up after treatment"))
     present = [c for c in BOR_COLOURS if c in set(timelines["BOR"].astype(str))]
     handles = [Patch(color=_colour(c), label=c) for c in present] + handles
-    ax.set_yticks(y)
-    ax.set_yticklabels(timelines["USUBJID"], fontsize=7 if n <= 60 else 5)
+    if n <= MANY_PATIENTS:
+        ax.set_yticks(y)
+        ax.set_yticklabels(timelines["USUBJID"], fontsize=7 if n <= 60 else 5)
+    else:  # thousands of labels could not be read
+        ax.set_yticks([])
+        ax.set_ylabel(f"Patients (n = {n})")
     ax.set_ylim(-0.8, n - 0.2)
     ax.set_xlabel("Months since first dose")
     ax.grid(axis="x", alpha=0.25)
@@ -207,11 +226,18 @@ def spider_figure(changes: pd.DataFrame, *, thresholds: tuple[float, ...] = ()) 
     ax = fig.subplots()
     if changes.empty:
         return _empty(fig, ax, "No patient has a post-baseline target-lesion measurement")
-    for _, rows in changes.groupby("USUBJID", sort=True):
-        colour = _colour(rows["BOR"].iloc[0])
-        ax.plot(
-            rows["MONTHS"], rows["PCHG"], color=colour, marker="o", markersize=3, linewidth=1.2, alpha=0.9
-        )
+    groups = changes.groupby("USUBJID", sort=True)
+    if groups.ngroups <= MANY_PATIENTS:
+        for _, rows in groups:
+            colour = _colour(rows["BOR"].iloc[0])
+            ax.plot(
+                rows["MONTHS"], rows["PCHG"], color=colour, marker="o", markersize=3, linewidth=1.2, alpha=0.9
+            )
+    else:  # one collection of lines instead of one artist per patient
+        lines = [rows[["MONTHS", "PCHG"]].to_numpy(float) for _, rows in groups]
+        colours = [_colour(rows["BOR"].iloc[0]) for _, rows in groups]
+        ax.add_collection(LineCollection(lines, colors=colours, linewidths=0.5, alpha=0.6))
+        ax.autoscale_view()
     for level in thresholds:
         ax.axhline(level, linestyle=":", color="#444444", linewidth=1)
     ax.axhline(0, color="#222222", linewidth=0.8)
