@@ -60,8 +60,8 @@ from oncotrial.edc import (
     unit_of_work,
     verify_chain,
 )
-from oncotrial.edc._migrate import upgrade
-from oncotrial.edc.forms import EnrollIn, ScreeningIn
+from oncotrial.edc.services.forms import EnrollIn, ScreeningIn
+from oncotrial.edc.store.migrate import upgrade
 from oncotrial.protocol import load_protocol, read_protocol
 
 ROOT = Path(__file__).resolve().parents[1]

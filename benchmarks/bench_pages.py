@@ -50,16 +50,16 @@ from oncotrial.edc import (
     record_dose,
     screen_subject,
 )
-from oncotrial.edc._migrate import upgrade
-from oncotrial.edc._models import User
-from oncotrial.edc._tumour import record_assessment
-from oncotrial.edc.forms import (
+from oncotrial.edc.services.forms import (
     AdverseEventIn,
     DoseIn,
     EnrollIn,
     ScreeningIn,
     TumourAssessmentIn,
 )
+from oncotrial.edc.services.tumour import record_assessment
+from oncotrial.edc.store.migrate import upgrade
+from oncotrial.edc.store.models import User
 from oncotrial.protocol import load_protocol
 from oncotrial.protocol.eligibility import check_screening_values
 

@@ -21,7 +21,21 @@ from oncotrial.protocol import load_protocol
 from oncotrial.sdtm import SdtmPackage, write_sdtm
 from oncotrial.simulate import simulate_cohort
 
-AWKWARD = ["", " ", "x", "-1", "0", "NaN", "2024-02-30", "2263-01-01", "ldiam", "unequivocal", "S-1 ", "9" * 40, "é"]
+AWKWARD = [
+    "",
+    " ",
+    "x",
+    "-1",
+    "0",
+    "NaN",
+    "2024-02-30",
+    "2263-01-01",
+    "ldiam",
+    "unequivocal",
+    "S-1 ",
+    "9" * 40,
+    "é",
+]
 CASES = 12
 
 

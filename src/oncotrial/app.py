@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from oncotrial import __version__
 from oncotrial.edc import make_engine, make_sessionmaker
-from oncotrial.edc.api import install_error_handlers
-from oncotrial.edc.api import router as api_router
+from oncotrial.edc.http.api import install_error_handlers
+from oncotrial.edc.http.api import router as api_router
 from oncotrial.settings import Settings, get_settings
 
 __all__ = ["create_app"]

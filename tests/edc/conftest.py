@@ -18,9 +18,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _auth
-from oncotrial.edc._db import make_engine, make_sessionmaker
-from oncotrial.edc._models import Base, Subject, User
+from oncotrial.edc.services import auth as _auth
+from oncotrial.edc.store.db import make_engine, make_sessionmaker
+from oncotrial.edc.store.models import Base, Subject, User
 from oncotrial.protocol import read_protocol
 
 PASSWORD = "correct horse battery"
@@ -157,7 +157,7 @@ ENROLLED = dt.date(2024, 1, 10)
 def enrolled_subject(session: Session, actor: User, site_code: str = "101") -> Subject:
     """A subject screened on 2024-01-03 and enrolled on 2024-01-10 at ``site_code``."""
     from oncotrial.edc import enroll_subject, screen_subject
-    from oncotrial.edc.forms import EnrollIn, ScreeningIn
+    from oncotrial.edc.services.forms import EnrollIn, ScreeningIn
 
     subject = screen_subject(
         session,

@@ -18,7 +18,7 @@ from .conftest import ELIGIBLE, PASSWORD, ROLE_USERS, enrolled_subject
 OK = "ok"
 ROLES = list(ROLE_USERS)
 
-# Which users may act, per kind of action (the table in oncotrial.edc._access).
+# Which users may act, per kind of action (the table in oncotrial.edc.services.access).
 READERS = {"admin", "stat", "inv_a", "coord_a", "mon_a"}
 ENTERERS = {"inv_a", "coord_a"}
 MONITORS = {"mon_a"}
@@ -110,8 +110,7 @@ ENDPOINTS = {
 def site_a_subject(world):
     """Ids at site 101: a subject with a dose; another with every other form; one in screening."""
     from oncotrial.edc import create_record, open_query, record_assessment, screen_subject
-    from oncotrial.edc._models import LesionMeasurement
-    from oncotrial.edc.forms import (
+    from oncotrial.edc.services.forms import (
         AdverseEventIn,
         DeathIn,
         DoseIn,
@@ -122,6 +121,7 @@ def site_a_subject(world):
         TherapyIn,
         TumourAssessmentIn,
     )
+    from oncotrial.edc.store.models import LesionMeasurement
 
     with world.session() as s:
         inv = world.user(s, "inv_a")

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 
 from oncotrial.edc import AuditEntry, delete_dose, record_dose, update_dose, verify_chain
-from oncotrial.edc._audit import entry_hash
-from oncotrial.edc.forms import DoseIn
+from oncotrial.edc.services.forms import DoseIn
+from oncotrial.edc.store.audit import entry_hash
 
 from .conftest import ENROLLED, enrolled_subject
 

@@ -60,8 +60,8 @@ def test_export_sdtm_writes_the_domains_of_enrolled_subjects(tmp_path):
     import datetime as dt
 
     from oncotrial.edc import enroll_subject, make_engine, make_sessionmaker, screen_subject, unit_of_work
-    from oncotrial.edc._models import User
-    from oncotrial.edc.forms import EnrollIn, ScreeningIn
+    from oncotrial.edc.services.forms import EnrollIn, ScreeningIn
+    from oncotrial.edc.store.models import User
 
     from .conftest import ELIGIBLE
 
@@ -141,8 +141,8 @@ def test_recorded_head_anchors_the_chain_against_a_rewrite(tmp_path):
     # Someone with file access rewrites entry 2 and recomputes every hash after it: the chain
     # verifies on its own, but the anchored entry is gone.
     from oncotrial.edc import AuditEntry, make_engine, make_sessionmaker
-    from oncotrial.edc._audit import GENESIS, entry_hash
-    from oncotrial.edc._models import AuditHead
+    from oncotrial.edc.store.audit import GENESIS, entry_hash
+    from oncotrial.edc.store.models import AuditHead
 
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER audit_entry_no_update")

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from oncotrial.edc import create_record, record_dose
-from oncotrial.edc.forms import (
+from oncotrial.edc.services.forms import (
     AdverseEventIn,
     DeathIn,
     DoseIn,

@@ -24,8 +24,8 @@ from oncotrial.edc import (
     unit_of_work,
     verify_chain,
 )
-from oncotrial.edc._models import User
-from oncotrial.edc.forms import DoseIn
+from oncotrial.edc.services.forms import DoseIn
+from oncotrial.edc.store.models import User
 
 from .conftest import ENROLLED, _empty, enrolled_subject, make_world
 

@@ -69,7 +69,7 @@ def test_stale_delete_is_409(api, sid):
 def test_concurrent_update_loses_at_the_database_not_only_in_the_check(world, sid):
     # Two sessions read version 1; the second UPDATE finds no row at version 1 (WHERE version = 1).
     from oncotrial.edc import Conflict, record_dose, update_dose
-    from oncotrial.edc.forms import DoseIn
+    from oncotrial.edc.services.forms import DoseIn
 
     with world.session() as s:
         dose = record_dose(s, world.user(s, "inv_a"), sid, DoseIn(**DOSE))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from oncotrial.edc import AuditEntry, Dose, create_record, record_dose, update_dose
-from oncotrial.edc.forms import DeathIn, DoseIn, EndOfTreatmentIn
+from oncotrial.edc.services.forms import DeathIn, DoseIn, EndOfTreatmentIn
 from oncotrial.errors import ValidationFailed
 
 from .conftest import ENROLLED, enrolled_subject
@@ -122,7 +122,7 @@ def test_first_dose_outside_the_screening_window_is_refused(world, protocol):
 
 def test_dose_for_a_subject_not_enrolled_is_refused(world):
     from oncotrial.edc import screen_subject
-    from oncotrial.edc.forms import ScreeningIn
+    from oncotrial.edc.services.forms import ScreeningIn
 
     from .conftest import ELIGIBLE
 

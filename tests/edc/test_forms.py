@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from oncotrial.edc.forms import LesionIn, MeasurementIn
+from oncotrial.edc.services.forms import LesionIn, MeasurementIn
 
 
 @pytest.mark.parametrize(

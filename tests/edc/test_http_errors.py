@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from oncotrial.edc import Conflict, Forbidden, Locked, NotAuthenticated, NotFound
-from oncotrial.edc._http_errors import install_error_handlers
+from oncotrial.edc.http.errors import install_error_handlers
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 
 

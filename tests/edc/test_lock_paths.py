@@ -15,7 +15,7 @@ from oncotrial.edc import (
     record_dose,
     screen_subject,
 )
-from oncotrial.edc.forms import AdverseEventIn, DoseIn, QueryIn, ScreeningIn, TumourAssessmentIn
+from oncotrial.edc.services.forms import AdverseEventIn, DoseIn, QueryIn, ScreeningIn, TumourAssessmentIn
 
 from .conftest import ELIGIBLE, ENROLLED, PASSWORD, enrolled_subject
 

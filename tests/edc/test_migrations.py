@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from oncotrial.edc._db import make_engine
-from oncotrial.edc._migrate import current_revision, head_revision, upgrade
-from oncotrial.edc._models import Base
+from oncotrial.edc.store.db import make_engine
+from oncotrial.edc.store.migrate import current_revision, head_revision, upgrade
+from oncotrial.edc.store.models import Base
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -16,7 +16,7 @@ from oncotrial.edc import (
     site_schedules,
     visit_schedule,
 )
-from oncotrial.edc.forms import DeathIn, DoseIn, EndOfTreatmentIn, SurvivalContactIn
+from oncotrial.edc.services.forms import DeathIn, DoseIn, EndOfTreatmentIn, SurvivalContactIn
 from oncotrial.protocol import load_protocol
 from tests.edc.conftest import ENROLLED, SCREENED, enrolled_subject
 

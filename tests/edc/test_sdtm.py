@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from oncotrial.edc import create_record, record_assessment, record_dose
-from oncotrial.edc.forms import (
+from oncotrial.edc.services.forms import (
     AdverseEventIn,
     DeathIn,
     DoseIn,
@@ -16,7 +16,7 @@ from oncotrial.edc.forms import (
     TherapyIn,
     TumourAssessmentIn,
 )
-from oncotrial.edc.sdtm import export_sdtm, extract_sdtm
+from oncotrial.edc.services.sdtm import export_sdtm, extract_sdtm
 
 from .conftest import ENROLLED, enrolled_subject
 

@@ -25,7 +25,7 @@ from oncotrial.edc import (
     update_measurement,
     verify_source,
 )
-from oncotrial.edc.forms import DoseIn, SignIn
+from oncotrial.edc.services.forms import DoseIn, SignIn
 from oncotrial.errors import OncotrialError
 
 from .conftest import ENROLLED, PASSWORD, enrolled_subject

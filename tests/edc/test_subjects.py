@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from oncotrial.edc import enroll_subject, screen_subject, update_screening
-from oncotrial.edc.forms import EnrollIn, ScreeningIn
+from oncotrial.edc.services.forms import EnrollIn, ScreeningIn
 from oncotrial.errors import ValidationFailed
 
 from .conftest import ELIGIBLE, enrolled_subject

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from oncotrial.edc import list_queries, record_assessment, record_dose
-from oncotrial.edc.forms import DoseIn, TumourAssessmentIn
+from oncotrial.edc.services.forms import DoseIn, TumourAssessmentIn
 from oncotrial.errors import ValidationFailed
 
 from .conftest import ENROLLED, enrolled_subject
@@ -240,7 +240,7 @@ def test_correcting_a_measurement_recomputes_the_response_and_queries_the_new_mi
     from sqlalchemy import select
 
     from oncotrial.edc import AuditEntry, LesionMeasurement
-    from oncotrial.edc._tumour import update_measurement
+    from oncotrial.edc.services.tumour import update_measurement
 
     s, inv, subject = ctx
     record_assessment(s, inv, subject.id, visit(1, dt.date(2024, 1, 8), BASELINE))
@@ -276,7 +276,7 @@ def test_baseline_target_cannot_be_corrected_below_measurable_size(ctx):
     from sqlalchemy import select
 
     from oncotrial.edc import LesionMeasurement
-    from oncotrial.edc._tumour import update_measurement
+    from oncotrial.edc.services.tumour import update_measurement
 
     s, inv, subject = ctx
     base = record_assessment(s, inv, subject.id, visit(1, dt.date(2024, 1, 8), BASELINE))

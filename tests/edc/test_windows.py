@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from oncotrial.edc import delete_dose, list_queries, record_assessment, record_dose, scan_window_findings
-from oncotrial.edc.forms import DoseIn
+from oncotrial.edc.services.forms import DoseIn
 from oncotrial.protocol import load_protocol
 
 from .conftest import ENROLLED, enrolled_subject

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from oncotrial.adam import build_adam
 from oncotrial.analysis import analyze
 from oncotrial.edc import Base, Query, make_engine, make_sessionmaker, unit_of_work
-from oncotrial.edc.sdtm import extract_sdtm
+from oncotrial.edc.services.sdtm import extract_sdtm
 from oncotrial.protocol import read_protocol
 from oncotrial.sdtm import SdtmPackage
 from oncotrial.simulate import Scenario, simulate_cohort

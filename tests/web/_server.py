@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from oncotrial.edc import make_engine, make_sessionmaker
-from oncotrial.edc._migrate import upgrade
+from oncotrial.edc.store.migrate import upgrade
 from tests.web.conftest import seed_trial
 
 

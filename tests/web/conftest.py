@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncotrial.app import create_app
-from oncotrial.edc import _auth, create_site, create_user, make_engine, setup_trial
-from oncotrial.edc._models import Base
+from oncotrial.edc import create_site, create_user, make_engine, setup_trial
+from oncotrial.edc.services import auth as _auth
+from oncotrial.edc.store.models import Base
 from oncotrial.protocol import default_protocol_path, read_protocol
 from oncotrial.settings import Settings
 from tests.web.helpers import ELIGIBLE, post, screen

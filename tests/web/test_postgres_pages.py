@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from oncotrial.app import create_app
 from oncotrial.edc import make_engine
-from oncotrial.edc._models import Base
+from oncotrial.edc.store.models import Base
 from oncotrial.settings import Settings
 from tests.web.conftest import seed_trial, sign_in
 from tests.web.helpers import ELIGIBLE, dose, post, screen

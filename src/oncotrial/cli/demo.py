@@ -57,7 +57,7 @@ DEMO_PASSWORD = "demo-password"
 def build_edc(trial: SimulatedTrial, database: Path, loaded: LoadedProtocol) -> tuple[str, EdcEntry]:
     """Create the EDC database at ``database`` (SQLite) and enter the cohort; return its URL."""
     from oncotrial.edc import create_user, make_engine, make_sessionmaker, unit_of_work
-    from oncotrial.edc._migrate import upgrade
+    from oncotrial.edc.store.migrate import upgrade
 
     if database.exists():
         database.unlink()
@@ -83,7 +83,7 @@ def build_edc(trial: SimulatedTrial, database: Path, loaded: LoadedProtocol) -> 
 def export_from_edc(url: str, folder: Path) -> list[Path]:
     """Write the SDTM datasets the EDC holds (what ``oncotrial export sdtm`` writes)."""
     from oncotrial.edc import make_engine, make_sessionmaker
-    from oncotrial.edc.sdtm import export_sdtm
+    from oncotrial.edc.services.sdtm import export_sdtm
 
     engine = make_engine(url)
     try:

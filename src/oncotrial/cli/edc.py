@@ -54,7 +54,7 @@ def db_init(
 ) -> None:
     """Create or upgrade the schema and set the trial up from its protocol file (idempotent)."""
     from oncotrial.edc import make_engine, make_sessionmaker, setup_trial, unit_of_work
-    from oncotrial.edc._migrate import current_revision, upgrade
+    from oncotrial.edc.store.migrate import current_revision, upgrade
     from oncotrial.protocol import read_protocol
 
     settings = _settings(database_url)
@@ -170,7 +170,7 @@ def serve(
     import uvicorn
 
     from oncotrial.edc import make_engine
-    from oncotrial.edc._migrate import current_revision, head_revision
+    from oncotrial.edc.store.migrate import current_revision, head_revision
     from oncotrial.errors import OncotrialError
 
     url = _settings(database_url).database_url
@@ -199,7 +199,7 @@ def export_sdtm(
     database_url: str | None = UrlOption,
 ) -> None:
     """Extract SDTM (DM, DS, EX, AE, CM, SV, TU, TR, RS) from the EDC database for `oncotrial analyze`."""
-    from oncotrial.edc.sdtm import export_sdtm as _export
+    from oncotrial.edc.services.sdtm import export_sdtm as _export
 
     with reported_errors(), _sessions(database_url)() as session:
         paths = _export(session, out, fmt=fmt)

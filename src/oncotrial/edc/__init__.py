@@ -1,6 +1,6 @@
 """Electronic data capture: persistence, audit trail, auth, services and the HTTP API.
 
-The services are the only writers of trial data; the API (:mod:`oncotrial.edc.api`)
+The services are the only writers of trial data; the API (:mod:`oncotrial.edc.http.api`)
 and the web pages call them with a session and the acting user, inside one
 :func:`unit_of_work` that commits at the edge. See ``docs/edc.md``.
 
@@ -9,7 +9,8 @@ and the web pages call them with a session and the acting user, inside one
 False
 """
 
-from oncotrial.edc._access import (
+from oncotrial.edc.errors import Conflict, Forbidden, Locked, NotAuthenticated, NotFound
+from oncotrial.edc.services.access import (
     PERMISSIONS,
     Action,
     can,
@@ -19,15 +20,14 @@ from oncotrial.edc._access import (
     require,
     visible_subjects,
 )
-from oncotrial.edc._admin import (
+from oncotrial.edc.services.admin import (
     MIN_PASSWORD_LENGTH,
     change_own_password,
     create_site,
     create_user,
     set_password,
 )
-from oncotrial.edc._audit import ChainBreak, ChainReport, verify_chain
-from oncotrial.edc._auth import (
+from oncotrial.edc.services.auth import (
     authenticate,
     get_user,
     hash_password,
@@ -36,12 +36,49 @@ from oncotrial.edc._auth import (
     user_for_token,
     verify_password,
 )
-from oncotrial.edc._clinical import FORMS, create_record, delete_record, list_records, update_record
-from oncotrial.edc._db import make_engine, make_sessionmaker, unit_of_work
-from oncotrial.edc._dosing import check_dose, delete_dose, list_doses, record_dose, update_dose
-from oncotrial.edc._errors import Conflict, Forbidden, Locked, NotAuthenticated, NotFound
-from oncotrial.edc._idempotency import idempotent_create
-from oncotrial.edc._models import (
+from oncotrial.edc.services.clinical import FORMS, create_record, delete_record, list_records, update_record
+from oncotrial.edc.services.dosing import check_dose, delete_dose, list_doses, record_dose, update_dose
+from oncotrial.edc.services.queries import answer_query, close_query, list_queries, open_query
+from oncotrial.edc.services.schedule import (
+    FollowUpStatus,
+    SubjectRecords,
+    SubjectSchedule,
+    Visit,
+    derive_schedule,
+    site_schedules,
+    visit_schedule,
+)
+from oncotrial.edc.services.sdv import source_verifications, verify_source
+from oncotrial.edc.services.signoff import (
+    freeze_subject,
+    lock_database,
+    sign_casebook,
+    signatures,
+    unlock_database,
+)
+from oncotrial.edc.services.subjects import (
+    audit_trail,
+    eligibility,
+    enroll_subject,
+    list_subjects,
+    screen_subject,
+    update_screening,
+)
+from oncotrial.edc.services.trial import get_trial, setup_trial, trial_protocol
+from oncotrial.edc.services.tumour import (
+    list_assessments,
+    recompute_responses,
+    record_assessment,
+    stored_rows,
+    tu_tr_frames,
+    update_investigator_response,
+    update_measurement,
+)
+from oncotrial.edc.services.windows import scan_window_findings
+from oncotrial.edc.store.audit import ChainBreak, ChainReport, verify_chain
+from oncotrial.edc.store.db import make_engine, make_sessionmaker, unit_of_work
+from oncotrial.edc.store.idempotency import idempotent_create
+from oncotrial.edc.store.models import (
     VERIFIED_FORMS,
     AdverseEvent,
     AuditEntry,
@@ -66,37 +103,6 @@ from oncotrial.edc._models import (
     TumourAssessment,
     User,
 )
-from oncotrial.edc._queries import answer_query, close_query, list_queries, open_query
-from oncotrial.edc._schedule import (
-    FollowUpStatus,
-    SubjectRecords,
-    SubjectSchedule,
-    Visit,
-    derive_schedule,
-    site_schedules,
-    visit_schedule,
-)
-from oncotrial.edc._sdv import source_verifications, verify_source
-from oncotrial.edc._signoff import freeze_subject, lock_database, sign_casebook, signatures, unlock_database
-from oncotrial.edc._subjects import (
-    audit_trail,
-    eligibility,
-    enroll_subject,
-    list_subjects,
-    screen_subject,
-    update_screening,
-)
-from oncotrial.edc._trial import get_trial, setup_trial, trial_protocol
-from oncotrial.edc._tumour import (
-    list_assessments,
-    recompute_responses,
-    record_assessment,
-    stored_rows,
-    tu_tr_frames,
-    update_investigator_response,
-    update_measurement,
-)
-from oncotrial.edc._windows import scan_window_findings
 
 __all__ = [
     "FORMS",

@@ -30,7 +30,7 @@ from oncotrial.edc import (
     screen_subject,
     setup_trial,
 )
-from oncotrial.edc.forms import (
+from oncotrial.edc.services.forms import (
     AdverseEventIn,
     DeathIn,
     DoseIn,

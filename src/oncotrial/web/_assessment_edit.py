@@ -30,7 +30,7 @@ from oncotrial.edc import (
     update_investigator_response,
     update_measurement,
 )
-from oncotrial.edc.forms import LesionIn, MeasurementIn, parse_form
+from oncotrial.edc.services.forms import LesionIn, MeasurementIn, parse_form
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 from oncotrial.web import _assessments, _edc
 from oncotrial.web._casebook_pages import _subject_info

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from oncotrial.edc import Action, get_subject, record_assessment
-from oncotrial.edc.forms import TumourAssessmentIn, parse_form
+from oncotrial.edc.services.forms import TumourAssessmentIn, parse_form
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _assessments, _edc
 from oncotrial.web._casebook_pages import _subject_info

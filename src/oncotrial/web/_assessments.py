@@ -25,7 +25,7 @@ from oncotrial.edc import (
     trial_protocol,
     tu_tr_frames,
 )
-from oncotrial.edc.forms import LesionIn, MeasurementIn, TumourAssessmentIn
+from oncotrial.edc.services.forms import LesionIn, MeasurementIn, TumourAssessmentIn
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.recist import RecistSettings, evaluate_timepoints
 from oncotrial.web._crf import literal_choices

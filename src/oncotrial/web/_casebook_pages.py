@@ -38,7 +38,7 @@ from oncotrial.edc import (
     verify_source,
     visit_schedule,
 )
-from oncotrial.edc.forms import (
+from oncotrial.edc.services.forms import (
     AdverseEventIn,
     DeathIn,
     DoseIn,

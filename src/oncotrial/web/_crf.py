@@ -15,7 +15,13 @@ from typing import Any
 from annotated_types import Ge, Le
 from pydantic import BaseModel
 
-from oncotrial.edc.forms import AE_ACTIONS, THERAPY_CATEGORIES, AdverseEventIn, DoseIn, SurvivalContactIn
+from oncotrial.edc.services.forms import (
+    AE_ACTIONS,
+    THERAPY_CATEGORIES,
+    AdverseEventIn,
+    DoseIn,
+    SurvivalContactIn,
+)
 from oncotrial.protocol import DoseBasis, Protocol
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The live analysis behind the sponsor's dashboard: database -> SDTM -> ADaM -> analyses.
 
-The same code as ``oncotrial analyze``: the EDC's :func:`~oncotrial.edc.sdtm.extract_sdtm`,
+The same code as ``oncotrial analyze``: the EDC's :func:`~oncotrial.edc.services.sdtm.extract_sdtm`,
 :func:`~oncotrial.adam.build_adam`, and the analysis room's :func:`compute_interim` and
 :func:`compute_time_to_event`. Results are kept per state of the data: the key is the
 audit chain's head hash, which changes with every write, so the dashboard is always
@@ -25,7 +25,7 @@ from oncotrial.analysis import (
     outcomes_from_adam,
 )
 from oncotrial.edc import AuditHead, User, trial_protocol
-from oncotrial.edc.sdtm import extract_sdtm
+from oncotrial.edc.services.sdtm import extract_sdtm
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.model import EndpointKind
 from oncotrial.sdtm import SdtmPackage

@@ -19,7 +19,7 @@ from oncotrial.edc import (
     list_subjects,
     open_query,
 )
-from oncotrial.edc.forms import QueryIn, parse_form
+from oncotrial.edc.services.forms import QueryIn, parse_form
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _edc
 from oncotrial.web._casebook_pages import ANCHORS, QUERY_STATUS

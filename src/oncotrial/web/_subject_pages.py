@@ -27,7 +27,7 @@ from oncotrial.edc import (
     site_schedules,
     visible_subjects,
 )
-from oncotrial.edc.forms import EnrollIn, ScreeningIn, parse_form
+from oncotrial.edc.services.forms import EnrollIn, ScreeningIn, parse_form
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.protocol import evaluate_eligibility
 from oncotrial.protocol.eligibility import check_screening_values

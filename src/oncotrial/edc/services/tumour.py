@@ -19,9 +19,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_record, get_subject
-from oncotrial.edc._models import (
+from oncotrial.edc.services.access import Action, get_record, get_subject
+from oncotrial.edc.services.forms import TumourAssessmentIn
+from oncotrial.edc.services.queries import raise_check_query
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.services.windows import check_imaging_windows
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import (
     Dose,
     Lesion,
     LesionMeasurement,
@@ -32,10 +36,6 @@ from oncotrial.edc._models import (
     TumourAssessment,
     User,
 )
-from oncotrial.edc._queries import raise_check_query
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc._windows import check_imaging_windows
-from oncotrial.edc.forms import TumourAssessmentIn
 from oncotrial.errors import Problem, ValidationFailed
 from oncotrial.recist import RecistSettings, evaluate_timepoints
 from oncotrial.recist.criteria import (

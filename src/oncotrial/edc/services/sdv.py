@@ -3,7 +3,7 @@
 The mark is written through the one write path (audited, refused while the database is
 locked or the subject frozen) and does not void signatures. Any later change of the
 record (or, for a tumour assessment, of one of its measurements) deletes the mark in
-the same transaction, audited (see :mod:`oncotrial.edc._writer`).
+the same transaction, audited (see :mod:`oncotrial.edc.store.writer`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_record, get_subject
-from oncotrial.edc._errors import Conflict
-from oncotrial.edc._models import (
+from oncotrial.edc.errors import Conflict
+from oncotrial.edc.services.access import Action, get_record, get_subject
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import (
     VERIFIED_FORMS,
     AdverseEvent,
     Death,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_subject, require
-from oncotrial.edc._audit import AuditChange, append, encode_value
-from oncotrial.edc._auth import verify_password
-from oncotrial.edc._models import Signature, Subject, SubjectStatus, Trial, User, utcnow
-from oncotrial.edc._trial import get_trial
-from oncotrial.edc.forms import SignIn
+from oncotrial.edc.services.access import Action, get_subject, require
+from oncotrial.edc.services.auth import verify_password
+from oncotrial.edc.services.forms import SignIn
+from oncotrial.edc.services.trial import get_trial
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.audit import AuditChange, append, encode_value
+from oncotrial.edc.store.models import Signature, Subject, SubjectStatus, Trial, User, utcnow
 from oncotrial.errors import OncotrialError
 
 __all__ = ["freeze_subject", "lock_database", "sign_casebook", "signatures", "unlock_database"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_record, get_subject
-from oncotrial.edc._models import Base, Query, QueryStatus, Subject, User
-from oncotrial.edc.forms import QueryIn
+from oncotrial.edc.services.access import Action, get_record, get_subject
+from oncotrial.edc.services.forms import QueryIn
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import Base, Query, QueryStatus, Subject, User
 from oncotrial.errors import OncotrialError
 
 __all__ = ["answer_query", "close_query", "list_queries", "open_query", "raise_check_query"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from oncotrial.edc._db import make_engine
-from oncotrial.edc._models import Base
+from oncotrial.edc.store.db import make_engine
+from oncotrial.edc.store.models import Base
 
 target_metadata = Base.metadata
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, require
-from oncotrial.edc._auth import hash_password, verify_password
-from oncotrial.edc._errors import Conflict, NotFound
-from oncotrial.edc._models import Role, Site, User
+from oncotrial.edc.errors import Conflict, NotFound
+from oncotrial.edc.services.access import Action, require
+from oncotrial.edc.services.auth import hash_password, verify_password
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import Role, Site, User
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 
 __all__ = ["MIN_PASSWORD_LENGTH", "change_own_password", "create_site", "create_user", "set_password"]

@@ -1,7 +1,7 @@
 """Passwords (argon2) and API tokens: who is acting.
 
 Only argon2 hashes of passwords and SHA-256 digests of tokens are stored. What a
-user may then do is decided in :mod:`oncotrial.edc._access`.
+user may then do is decided in :mod:`oncotrial.edc.services.access`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._errors import NotAuthenticated
-from oncotrial.edc._models import ApiToken, User, utcnow
+from oncotrial.edc.errors import NotAuthenticated
+from oncotrial.edc.store.models import ApiToken, User, utcnow
 
 __all__ = [
     "authenticate",

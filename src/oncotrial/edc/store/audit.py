@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._models import AuditEntry, AuditHead, User, utcnow
+from oncotrial.edc.store.models import AuditEntry, AuditHead, User, utcnow
 
 __all__ = ["GENESIS", "AuditChange", "ChainBreak", "ChainReport", "append", "encode_value", "verify_chain"]
 

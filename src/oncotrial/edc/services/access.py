@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._errors import Forbidden, NotFound
-from oncotrial.edc._models import Role, Site, Subject, User
+from oncotrial.edc.errors import Forbidden, NotFound
+from oncotrial.edc.store.models import Role, Site, Subject, User
 
 __all__ = [
     "PERMISSIONS",
@@ -78,7 +78,7 @@ def require(actor: User, action: Action) -> None:
     >>> require(User(username="m", full_name="M", role="monitor", active=True), Action.ENTER_DATA)
     Traceback (most recent call last):
     ...
-    oncotrial.edc._errors.Forbidden: role: role monitor may not enter or change data (got 'monitor')
+    oncotrial.edc.errors.Forbidden: role: role monitor may not enter or change data (got 'monitor')
     """
     if not can(actor, action):
         raise Forbidden(action.value, actor.role)

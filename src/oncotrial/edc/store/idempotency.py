@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._errors import Conflict
-from oncotrial.edc._models import IdempotencyKey, User
+from oncotrial.edc.errors import Conflict
+from oncotrial.edc.store.models import IdempotencyKey, User
 
 __all__ = ["idempotent_create"]
 

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from oncotrial.edc._errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from oncotrial.edc.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 
 __all__ = ["install_error_handlers", "status_for"]

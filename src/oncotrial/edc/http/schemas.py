@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import inspect
 
-from oncotrial.edc._models import Subject, User
+from oncotrial.edc.store.models import Subject, User
 
 __all__ = ["ERROR_RESPONSES", "ErrorBody", "ProblemOut", "out_model"]
 

@@ -72,7 +72,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed once at the end, or rolled back on any error.
 
-    >>> from oncotrial.edc._models import Base
+    >>> from oncotrial.edc.store.models import Base
     >>> engine = make_engine("sqlite://")
     >>> Base.metadata.create_all(engine)
     >>> with unit_of_work(make_sessionmaker(engine)) as session:

@@ -7,8 +7,8 @@ import tomllib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._errors import Conflict, NotFound
-from oncotrial.edc._models import Trial
+from oncotrial.edc.errors import Conflict, NotFound
+from oncotrial.edc.store.models import Trial
 from oncotrial.protocol import LoadedProtocol, Protocol
 
 __all__ = ["get_trial", "setup_trial", "trial_protocol"]
@@ -48,7 +48,7 @@ def setup_trial(session: Session, loaded: LoadedProtocol) -> Trial:
         protocol_sha256=loaded.sha256,
         protocol_text=loaded.path.read_text(encoding="utf-8"),
     )
-    from oncotrial.edc._writer import insert  # the writer reads the trial row: import late
+    from oncotrial.edc.store.writer import insert  # the writer reads the trial row: import late
 
     return insert(session, None, trial, subject=None, reason="trial set-up", check=False)
 

@@ -14,9 +14,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_record, get_subject
-from oncotrial.edc._models import (
+from oncotrial.edc.services.access import Action, get_record, get_subject
+from oncotrial.edc.services.forms import (
+    AdverseEventIn,
+    DeathIn,
+    EndOfTreatmentIn,
+    SurvivalContactIn,
+    TherapyIn,
+)
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import (
     AdverseEvent,
     Death,
     Dose,
@@ -26,14 +34,6 @@ from oncotrial.edc._models import (
     SurvivalContact,
     Therapy,
     User,
-)
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc.forms import (
-    AdverseEventIn,
-    DeathIn,
-    EndOfTreatmentIn,
-    SurvivalContactIn,
-    TherapyIn,
 )
 from oncotrial.errors import Problem, ValidationFailed
 
@@ -209,7 +209,7 @@ FATAL_GRADE = 5
 
 def _soft_checks(session: Session, actor: User, subject: Subject, kind: str, record: Any) -> None:
     """Checks that store the data and open a query instead of refusing it."""
-    from oncotrial.edc._queries import raise_check_query
+    from oncotrial.edc.services.queries import raise_check_query
 
     if kind == "adverse-events" and record.grade == FATAL_GRADE and _death_date(session, subject) is None:
         raise_check_query(

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._models import Dose, Query, Subject, TumourAssessment, User
-from oncotrial.edc._queries import raise_check_query
-from oncotrial.edc._trial import trial_protocol
+from oncotrial.edc.services.queries import raise_check_query
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.store.models import Dose, Query, Subject, TumourAssessment, User
 from oncotrial.protocol import Protocol
 
 __all__ = ["Finding", "check_imaging_windows", "scan_window_findings"]

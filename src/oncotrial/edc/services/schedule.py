@@ -17,8 +17,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._access import get_subject, visible_subjects
-from oncotrial.edc._models import (
+from oncotrial.edc.services.access import get_subject, visible_subjects
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.store.models import (
     Death,
     Dose,
     EndOfTreatment,
@@ -28,7 +29,6 @@ from oncotrial.edc._models import (
     TumourAssessment,
     User,
 )
-from oncotrial.edc._trial import trial_protocol
 from oncotrial.protocol import Protocol
 
 __all__ = [

@@ -18,8 +18,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc._access import Action, require
-from oncotrial.edc._models import (
+from oncotrial.edc.services.access import Action, require
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.services.tumour import EDC_EVALUATOR, stored_rows, tu_tr_frames, usubjid
+from oncotrial.edc.store.models import (
     AdverseEvent,
     Death,
     Dose,
@@ -31,8 +33,6 @@ from oncotrial.edc._models import (
     TumourAssessment,
     User,
 )
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc._tumour import EDC_EVALUATOR, stored_rows, tu_tr_frames, usubjid
 
 __all__ = ["SURVIVAL_VISIT", "export_sdtm", "extract_sdtm"]
 

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_record, get_subject
-from oncotrial.edc._models import Death, Dose, EndOfTreatment, Subject, SubjectStatus, User
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc._windows import check_imaging_windows
-from oncotrial.edc.forms import DoseIn
+from oncotrial.edc.services.access import Action, get_record, get_subject
+from oncotrial.edc.services.forms import DoseIn
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.services.windows import check_imaging_windows
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import Death, Dose, EndOfTreatment, Subject, SubjectStatus, User
 from oncotrial.errors import Problem, ValidationFailed
 from oncotrial.protocol import DoseBasis, Protocol
 

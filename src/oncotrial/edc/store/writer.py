@@ -7,7 +7,7 @@
 2. check the version the caller read (optimistic concurrency) and, after first
    entry, that a reason is given,
 3. write the change, then lock the audit chain head (serialising the end of every
-   write; see :mod:`oncotrial.edc._audit`) and append one audit entry per changed
+   write; see :mod:`oncotrial.edc.store.audit`) and append one audit entry per changed
    field (insert and delete: one entry holding the whole record),
 4. clear the source-data verification of the form the changed record belongs to
    (audited as the deletion of the mark),
@@ -28,9 +28,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from oncotrial.edc._audit import AuditChange, append, encode_value
-from oncotrial.edc._errors import Conflict, Locked
-from oncotrial.edc._models import (
+from oncotrial.edc.errors import Conflict, Locked
+from oncotrial.edc.store.audit import AuditChange, append, encode_value
+from oncotrial.edc.store.models import (
     VERIFIED_FORMS,
     Signature,
     SourceVerification,

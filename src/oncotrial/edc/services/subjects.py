@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _writer
-from oncotrial.edc._access import Action, get_site, get_subject, visible_subjects
-from oncotrial.edc._models import AuditEntry, Site, Subject, SubjectStatus, User
-from oncotrial.edc._trial import trial_protocol
-from oncotrial.edc.forms import EnrollIn, ScreeningIn
+from oncotrial.edc.services.access import Action, get_site, get_subject, visible_subjects
+from oncotrial.edc.services.forms import EnrollIn, ScreeningIn
+from oncotrial.edc.services.trial import trial_protocol
+from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.models import AuditEntry, Site, Subject, SubjectStatus, User
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 from oncotrial.protocol import EligibilityResult, evaluate_eligibility
 

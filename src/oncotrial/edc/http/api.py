@@ -20,15 +20,33 @@ from pydantic import BaseModel, Field, create_model
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from oncotrial.edc import _admin, _clinical, _dosing, _queries, _schedule, _sdv, _signoff, _subjects, _tumour
-from oncotrial.edc._access import Action, get_subject, require
-from oncotrial.edc._audit import verify_chain
-from oncotrial.edc._auth import authenticate, issue_token, revoke_token, user_for_token
-from oncotrial.edc._db import unit_of_work
-from oncotrial.edc._errors import NotAuthenticated
-from oncotrial.edc._http_errors import install_error_handlers, status_for
-from oncotrial.edc._idempotency import idempotent_create
-from oncotrial.edc._models import (
+from oncotrial.edc.errors import NotAuthenticated
+from oncotrial.edc.http.errors import install_error_handlers, status_for
+from oncotrial.edc.http.schemas import ERROR_RESPONSES, out_model
+from oncotrial.edc.services import admin as _admin
+from oncotrial.edc.services import clinical as _clinical
+from oncotrial.edc.services import dosing as _dosing
+from oncotrial.edc.services import queries as _queries
+from oncotrial.edc.services import schedule as _schedule
+from oncotrial.edc.services import sdv as _sdv
+from oncotrial.edc.services import signoff as _signoff
+from oncotrial.edc.services import subjects as _subjects
+from oncotrial.edc.services import tumour as _tumour
+from oncotrial.edc.services.access import Action, get_subject, require
+from oncotrial.edc.services.auth import authenticate, issue_token, revoke_token, user_for_token
+from oncotrial.edc.services.forms import (
+    DoseIn,
+    EnrollIn,
+    QueryIn,
+    ScreeningIn,
+    SignIn,
+    SourceVerificationIn,
+    TumourAssessmentIn,
+)
+from oncotrial.edc.store.audit import verify_chain
+from oncotrial.edc.store.db import unit_of_work
+from oncotrial.edc.store.idempotency import idempotent_create
+from oncotrial.edc.store.models import (
     AuditEntry,
     Dose,
     LesionMeasurement,
@@ -40,18 +58,8 @@ from oncotrial.edc._models import (
     TumourAssessment,
     User,
 )
-from oncotrial.edc._models import (
+from oncotrial.edc.store.models import (
     Query as QueryRecord,
-)
-from oncotrial.edc._schemas import ERROR_RESPONSES, out_model
-from oncotrial.edc.forms import (
-    DoseIn,
-    EnrollIn,
-    QueryIn,
-    ScreeningIn,
-    SignIn,
-    SourceVerificationIn,
-    TumourAssessmentIn,
 )
 
 __all__ = [
@@ -627,8 +635,8 @@ def audit_verify(session: DbSession, user: CurrentUser) -> dict[str, Any]:
 @router.get("/export/sdtm/{domain}.csv", tags=["export"], response_class=PlainTextResponse)
 def export_domain(domain: str, session: DbSession, user: CurrentUser) -> PlainTextResponse:
     """One SDTM domain extracted from the live database, as CSV (statistician, sponsor admin)."""
-    from oncotrial.edc._errors import NotFound
-    from oncotrial.edc.sdtm import extract_sdtm
+    from oncotrial.edc.errors import NotFound
+    from oncotrial.edc.services.sdtm import extract_sdtm
 
     tables = extract_sdtm(session, user)
     frame = tables.get(domain.upper())
