@@ -55,7 +55,9 @@ fi
 if [ -z "${ONCOTRIAL_TEST_DATABASE_URL:-}" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
   if su postgres -c "psql -qAt -c 'select 1'" >/dev/null 2>&1; then
     su postgres -c "psql -qAt -c \"select 1 from pg_roles where rolname='oncotrial'\"" | grep -q 1 \
-      || su postgres -c "psql -q -c \"create role oncotrial login createdb password 'oncotrial'\"" >/dev/null
+      || su postgres -c "psql -q -c \"create role oncotrial login createdb createrole password 'oncotrial'\"" >/dev/null
+    # The tamper tests deploy as a real installation does: an owner role and an application role.
+    su postgres -c "psql -q -c 'alter role oncotrial createdb createrole'" >/dev/null
     su postgres -c "psql -qAt -c \"select 1 from pg_database where datname='oncotrial_test'\"" | grep -q 1 \
       || su postgres -c "psql -q -c 'create database oncotrial_test owner oncotrial'" >/dev/null
     export ONCOTRIAL_TEST_DATABASE_URL="postgresql+psycopg://oncotrial:oncotrial@127.0.0.1:5432/oncotrial_test"

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,14 @@ def output_dir() -> Path:
     """Where tests save artefacts a person may want to look at (screenshots, reports)."""
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """The process-wide settings are read from the environment once and cached; a test that
+    runs a command with its own environment must not leave its settings to the next test."""
+    from oncotrial.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -15,9 +15,10 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_WORKSPACE", "Settings", "get_settings"]
 
@@ -48,13 +49,73 @@ class Settings(BaseSettings):
     )
     session_lifetime_s: int = Field(default=8 * 3600, ge=60, description="idle lifetime of a web session")
     api_token_lifetime_s: int = Field(default=30 * 24 * 3600, ge=60, description="lifetime of API tokens")
+    # --- accounts and sign-in (docs/security.md says why these defaults) ---
+    session_max_lifetime_s: int = Field(
+        default=12 * 3600, ge=60, description="absolute lifetime of a web session, however active"
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, description="failed sign-ins of one user name within the window that lock it"
+    )
+    login_max_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="failed sign-ins from one client address within the window that "
+        "refuse it until older ones leave the window",
+    )
+    login_failure_window_s: int = Field(
+        default=15 * 60, ge=60, description="the window in which failed sign-ins are counted"
+    )
+    totp_required_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="roles that must sign in with a one-time code (TOTP): comma-separated, "
+        "e.g. sponsor_admin,investigator",
+    )
     protocol_path: Path | None = Field(
         default=None, description="protocol file used by `oncotrial db init`; None = the bundled trial"
     )
+    audit_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="the audit key (64 hex digits) that keys every audit entry; keep it off the database host",
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="a file holding the audit key (made by `oncotrial db init`); default for SQLite: "
+        "audit.key beside the database file",
+    )
+    anchor_file: Path | None = Field(
+        default=None,
+        description="where the server records the audit chain's head (every anchor_interval_s and on lock)",
+    )
+    anchor_interval_s: int = Field(default=3600, ge=60, description="how often the server records an anchor")
+
+    @field_validator("totp_required_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        """Comma-separated text or a list; every name must be a role.
+
+        >>> Settings(secret_key="k" * 32, totp_required_roles="sponsor_admin, investigator").totp_required_roles
+        ['sponsor_admin', 'investigator']
+        """
+        from oncotrial.edc.store.models import Role  # the one list of roles
+
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        known = [r.value for r in Role]
+        for name in value:
+            if name not in known:
+                raise ValueError(f"{name!r} is not a role; expected some of {known}")
+        return value
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def resolved_audit_key(self):  # -> oncotrial.edc.store.audit.AuditKey | None
+        """The audit key by its order of precedence (oncotrial.edc.store.keys), or ``None``."""
+        from oncotrial.edc.store.keys import resolve_audit_key  # settings import nothing else of the EDC
+
+        return resolve_audit_key(self.audit_key, self.audit_key_file, self.database_url)
 
 
 @lru_cache(maxsize=1)

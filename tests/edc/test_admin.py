@@ -33,7 +33,10 @@ def test_only_a_sponsor_admin_creates_users(world):
 
 
 def test_short_password_is_refused(world):
-    with world.session() as s, pytest.raises(ValueError, match="password: must be at least 8 characters"):
+    with (
+        world.session() as s,
+        pytest.raises(ValueError, match="password: must be at least 12 characters \\(got 5\\)"),
+    ):
         create_user(s, None, username="x", full_name="X", role="statistician", password="short")
 
 

@@ -11,8 +11,12 @@ from oncotrial.cli import app
 runner = CliRunner()
 
 
-def _run(*args: str):
-    return runner.invoke(app, list(args))
+def _run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+#: `user add --password-stdin` reads it (passwords never go on the command line).
+NEW_PASSWORD = "a long passphrase 42\n"
 
 
 def test_init_add_and_verify_then_detect_tampering(tmp_path):
@@ -24,7 +28,16 @@ def test_init_add_and_verify_then_detect_tampering(tmp_path):
     assert _run("db", "init", *url).exit_code == 0  # idempotent
     assert _run("site", "add", "101", "Site A", "--country", "CHN", *url).exit_code == 0
     added = _run(
-        "user", "add", "ines", "--role", "investigator", "--site", "101", "--password", "longpassword", *url
+        "user",
+        "add",
+        "ines",
+        "--role",
+        "investigator",
+        "--site",
+        "101",
+        "--password-stdin",
+        *url,
+        input=NEW_PASSWORD,
     )
     assert added.exit_code == 0, added.output
     verified = _run("audit", "verify", *url)
@@ -51,7 +64,7 @@ def test_duplicate_site_is_an_error_naming_the_field(tmp_path):
 def test_user_with_unknown_role_is_refused(tmp_path):
     url = ["--database-url", f"sqlite:///{tmp_path / 'edc.db'}"]
     _run("db", "init", *url)
-    result = _run("user", "add", "x", "--role", "admin", "--password", "longpassword", *url)
+    result = _run("user", "add", "x", "--role", "admin", "--password-stdin", *url, input=NEW_PASSWORD)
     assert result.exit_code == 2
     assert "role: expected one of" in result.output
 
@@ -69,7 +82,18 @@ def test_export_sdtm_writes_the_domains_of_enrolled_subjects(tmp_path):
     url = ["--database-url", f"sqlite:///{db}"]
     _run("db", "init", *url)
     _run("site", "add", "101", "Site A", *url)
-    _run("user", "add", "ines", "--role", "investigator", "--site", "101", "--password", "longpassword", *url)
+    _run(
+        "user",
+        "add",
+        "ines",
+        "--role",
+        "investigator",
+        "--site",
+        "101",
+        "--password-stdin",
+        *url,
+        input=NEW_PASSWORD,
+    )
     engine = make_engine(f"sqlite:///{db}")
     with unit_of_work(make_sessionmaker(engine)) as s:
         inv = s.query(User).filter_by(username="ines").one()
@@ -126,38 +150,67 @@ def test_serve_refuses_a_database_without_the_schema(tmp_path):
     assert "run `oncotrial db init` first" in result.output
 
 
-def test_recorded_head_anchors_the_chain_against_a_rewrite(tmp_path):
-    import json
+def _rewrite_site_name(db, new_name: str, key) -> None:
+    """What someone with write access to the database file does to forge the trail: drop the
+    trigger, change entry 2 (the first site's insert) and the site's row, recompute every hash
+    after it (under ``key`` when they hold the audit key, else plain) and the head."""
     import sqlite3
 
-    db = tmp_path / "edc.db"
-    url = ["--database-url", f"sqlite:///{db}"]
-    _run("db", "init", *url)
-    _run("site", "add", "101", "Site A", *url)
-    head = json.loads(_run("audit", "verify", "--json", *url).output)["head_hash"]
-    _run("site", "add", "102", "Site B", *url)  # the chain grows: the anchor is still in it
-    assert _run("audit", "verify", "--anchor", head[:16], *url).exit_code == 0
-
-    # Someone with file access rewrites entry 2 and recomputes every hash after it: the chain
-    # verifies on its own, but the anchored entry is gone.
     from oncotrial.edc import AuditEntry, make_engine, make_sessionmaker
     from oncotrial.edc.store.audit import GENESIS, entry_hash
     from oncotrial.edc.store.models import AuditHead
 
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER audit_entry_no_update")
+        conn.execute("DROP TRIGGER audit_head_forward_only")
+        conn.execute("UPDATE site SET name = ? WHERE code = '101'", (new_name,))
     engine = make_engine(f"sqlite:///{db}")
     with make_sessionmaker(engine)() as s:
         prev = GENESIS
         for entry in s.query(AuditEntry).order_by(AuditEntry.seq):
             if entry.seq == 2:
-                entry.new_value = entry.new_value.replace("Site A", "Site Z")
+                entry.new_value = entry.new_value.replace("Site A", new_name)
             entry.prev_hash = prev
-            entry.hash = prev = entry_hash(entry)
+            entry.key_id = key.key_id if key else None
+            entry.hash = prev = entry_hash(entry, key)
         s.get(AuditHead, 1).hash = prev
         s.commit()
     engine.dispose()
+
+
+def test_a_rewrite_without_the_audit_key_is_caught_by_verify_alone(tmp_path):
+    db = tmp_path / "edc.db"
+    url = ["--database-url", f"sqlite:///{db}"]
+    _run("db", "init", *url)
+    _run("site", "add", "101", "Site A", *url)
+    _run("site", "add", "102", "Site B", *url)
+    _rewrite_site_name(db, "Site Z", key=None)
+    caught = _run("audit", "verify", *url)
+    assert caught.exit_code == 1
+    assert "no entry is keyed with the installation's key" in " ".join(caught.output.split())
+
+
+def test_recorded_head_anchors_the_chain_against_a_rewrite(tmp_path):
+    """Even someone holding the audit key (here: the demo's key file beside the database) who
+    rewrites entries, rows and hashes consistently is caught by a head recorded earlier."""
+    import json
+
+    from oncotrial.edc.store.keys import read_key
+
+    db = tmp_path / "edc.db"
+    url = ["--database-url", f"sqlite:///{db}"]
+    _run("db", "init", *url)
+    _run("site", "add", "101", "Site A", *url)
+    head = json.loads(_run("audit", "verify", "--json", *url).output)["head_hash"]
+    anchors = tmp_path / "anchors.jsonl"
+    assert _run("audit", "anchor", "--file", str(anchors), *url).exit_code == 0
+    _run("site", "add", "102", "Site B", *url)  # the chain grows: the anchor is still in it
+    assert _run("audit", "verify", "--anchor", head[:16], "--anchor-file", str(anchors), *url).exit_code == 0
+
+    _rewrite_site_name(db, "Site Z", key=read_key(tmp_path / "audit.key"))
     assert _run("audit", "verify", *url).exit_code == 0  # a consistent forgery...
     caught = _run("audit", "verify", "--anchor", head[:16], *url)
     assert caught.exit_code == 1  # ...caught by the anchor
     assert "the chain was rewritten before it" in caught.output
+    caught = _run("audit", "verify", "--anchor-file", str(anchors), *url)
+    assert caught.exit_code == 1 and "the chain was rewritten up to there" in caught.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from oncotrial.edc import AuditEntry, Dose
 
@@ -269,6 +269,19 @@ def test_audit_verify_endpoint_reports_a_clean_chain(api, sid):
     api("inv_a", "POST", f"/api/subjects/{sid}/doses", json=DOSE)
     report = api("admin", "GET", "/api/audit/verify").json()
     assert report["ok"] is True and report["breaks"] == [] and report["entries"] > 5
+    assert report["state"] == []
+
+
+def test_audit_verify_endpoint_reports_a_row_changed_outside_the_application(api, world, sid):
+    dose = api("inv_a", "POST", f"/api/subjects/{sid}/doses", json=DOSE).json()
+    with world.engine.begin() as conn:
+        conn.execute(text("UPDATE dose SET dose = 2000 WHERE id = :i"), {"i": dose["id"]})
+    report = api("admin", "GET", "/api/audit/verify").json()
+    assert report["ok"] is False and report["breaks"] == []
+    assert report["state"] == [
+        {"table": "dose", "record_id": dose["id"], "kind": "changed outside",
+         "detail": f"dose is 2000.0 in the table, {float(DOSE['dose'])} in the trail"}
+    ]  # fmt: skip
 
 
 def test_openapi_document_lists_the_routes(api):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -71,12 +72,16 @@ class WebEnv:
     sessions: sessionmaker[Session]
 
 
-def make_web_app(tmp_path, session_lifetime_s: int = 3600) -> WebEnv:
-    """The whole application (API and pages) on a fresh SQLite file with the seeded trial."""
+def make_web_app(tmp_path, session_lifetime_s: int = 3600, **settings_: Any) -> WebEnv:
+    """The whole application (API and pages) on a fresh SQLite file with the seeded trial.
+
+    ``settings_``: other settings (e.g. ``totp_required_roles``).
+    """
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'web.db'}",
         secret_key="test-secret-key-0123456789",
         session_lifetime_s=session_lifetime_s,
+        **settings_,
     )
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)

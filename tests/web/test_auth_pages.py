@@ -126,7 +126,7 @@ def test_password_change_needs_the_current_password_and_names_each_field(client)
     )
     assert response.status_code == 422
     assert "is not your current password" in response.text
-    assert "must be at least 8 characters" in response.text
+    assert "must be at least 12 characters (got 5)" in response.text
     assert 'href="#f-current_password"' in response.text  # the summary links to the field
 
 

@@ -38,6 +38,7 @@ from oncotrial.cli import design as _design  # noqa: E402,F401
 from oncotrial.cli import edc as _edc  # noqa: E402,F401
 from oncotrial.cli import protocol as _protocol  # noqa: E402,F401
 from oncotrial.cli import recist as _recist  # noqa: E402,F401
+from oncotrial.cli import users as _users  # noqa: E402,F401
 
 
 def main() -> None:

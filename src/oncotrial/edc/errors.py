@@ -13,10 +13,21 @@ __all__ = ["Conflict", "Forbidden", "Locked", "NotAuthenticated", "NotFound"]
 
 
 class NotAuthenticated(OncotrialError):
-    """No valid credentials (HTTP 401)."""
+    """No valid credentials (HTTP 401).
 
-    def __init__(self, reason: str = "sign in or give a valid API token") -> None:
-        super().__init__(("credentials",), None, reason, code="not_authenticated")
+    ``code`` says which: ``not_authenticated`` (wrong or no credentials), ``account_locked``,
+    ``address_throttled``, ``code_required`` / ``bad_code`` (the second factor),
+    ``enrolment_required``, ``password_change_required``; ``loc`` names the field at fault.
+    """
+
+    def __init__(
+        self,
+        reason: str = "sign in or give a valid API token",
+        *,
+        loc: tuple[str | int, ...] = ("credentials",),
+        code: str = "not_authenticated",
+    ) -> None:
+        super().__init__(loc, None, reason, code=code)
 
 
 class Forbidden(OncotrialError):

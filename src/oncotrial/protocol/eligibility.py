@@ -9,6 +9,7 @@ a bad value is a :class:`~oncotrial.errors.ValidationFailed` naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -152,6 +153,8 @@ def _coerce(spec: ScreeningField, value: Any) -> Any:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"expected a number{f' in {spec.unit}' if spec.unit else ''}") from None
+    if not math.isfinite(number):  # NaN passes every comparison with min and max
+        raise ValueError(f"expected a finite number, got {value!r}")
     if spec.type is FieldType.INTEGER:
         if not number.is_integer():
             raise ValueError("expected a whole number")

@@ -70,6 +70,10 @@ class Identity(_Sourced):
     condition: str = Field(min_length=1)
     intervention: str = Field(min_length=1)
     registry_id: str | None = None
+    start_date: dt.date | None = Field(
+        default=None,
+        description="the trial's start: no informed consent, and so no subject's data, is dated before it",
+    )
 
 
 # --- regimen ---------------------------------------------------------------------------
@@ -116,6 +120,16 @@ class Regimen(_Sourced):
         ge=0, description="a cycle may start this many days before its scheduled day"
     )
     max_cycle_delay: Duration = Field(description="longest delay of a cycle before the drug is discontinued")
+    min_dose_fraction: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description=(
+            "a recorded dose below this fraction of the drug's protocol dose is an entry error (grams or "
+            "micrograms entered as mg) and is refused; a real reduced or partial dose above it is "
+            "stored with its reason. None: any dose above 0"
+        ),
+    )
     drugs: list[Drug] = Field(min_length=1)
 
     @field_validator("cycle_length")

@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from oncotrial.edc import trial_protocol
 from oncotrial.web import (
+    _account_pages,
+    _admin_pages,
     _assessment_edit,
     _assessment_pages,
     _auth_pages,
@@ -26,6 +28,8 @@ __all__ = ["install"]
 ROUTERS = [
     _static.router,
     _auth_pages.router,
+    _account_pages.router,
+    _admin_pages.router,
     _subject_pages.router,
     _sponsor_pages.router,
     _query_pages.router,

@@ -1,16 +1,28 @@
-"""Sign in, sign out, change password; the start page sends each role where it works."""
+"""Sign in (password, then the one-time code when the user has one), sign out, change password.
+
+Signing in is the EDC's :func:`~oncotrial.edc.sign_in`, the same as ``/api/auth/login``:
+the same throttling, lockout, audit entries and answers. A session is a row on the server
+(:mod:`oncotrial.edc.services.sessions`); signing out revokes it, and each new stage (the
+code given, the second factor set up) gets a new session id.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from oncotrial.edc import NotAuthenticated, Role
+from oncotrial.edc import (
+    NotAuthenticated,
+    Role,
+    end_web_session,
+    open_web_session,
+    sign_in,
+    sign_in_code,
+)
 from oncotrial.errors import OncotrialError, ValidationFailed
 from oncotrial.web import _edc
 from oncotrial.web._context import Page, load_page
 from oncotrial.web._forms import problems_for
-from oncotrial.web._session import password_fingerprint
 
 __all__ = ["router"]
 
@@ -23,6 +35,13 @@ HOME: dict[str, str] = {
     Role.INVESTIGATOR.value: "/subjects",
     Role.SITE_COORDINATOR.value: "/subjects",
     Role.MONITOR.value: "/queries",
+}
+
+#: What the page says for each refusal code of the EDC (the API says the EDC's words).
+_REFUSALS = {
+    "not_authenticated": ("username", "User name", "The user name or password is not correct."),
+    "code_required": ("code", "Sign-in code", "Enter the 6-digit code from your authenticator app."),
+    "bad_code": ("code", "Sign-in code", "The code is not valid (wrong, expired or already used)."),
 }
 
 
@@ -39,6 +58,27 @@ def _safe_next(url: str | None) -> str | None:
 
 async def page(request: Request) -> Page:
     return await load_page(request, _edc.get_user)
+
+
+def _refusal(exc: NotAuthenticated) -> tuple[list[dict], dict[str, str]]:
+    """The summary and inline message of a refused sign-in."""
+    field, label, msg = _REFUSALS.get(
+        exc.code, ("username", "User name", exc.reason[0].upper() + exc.reason[1:] + ".")
+    )
+    return [{"field": field, "label": label, "msg": msg}], {field: msg}
+
+
+def _open(p: Page, user_id: int, stage: str) -> str:
+    with p.db(error_pages=False) as db:
+        return open_web_session(
+            db, user_id, stage=stage, max_lifetime_s=p.config.settings.session_max_lifetime_s
+        )
+
+
+def _end_current(p: Page, reason: str) -> None:
+    if p.session.sid:
+        with p.db(error_pages=False) as db:
+            end_web_session(db, p.session.sid, reason)
 
 
 @router.get("/")
@@ -61,28 +101,88 @@ async def login(request: Request) -> Response:
     p = await page(request)
     username = str(p.form.get("username", "")).strip()
     password = str(p.form.get("password", ""))
+    next_url = _safe_next(str(p.form.get("next", ""))) or ""
     try:
-        with p.db(error_pages=False) as db:
-            user = _edc.authenticate(db, username, password)
-            user_id, fingerprint, role = user.id, password_fingerprint(user.password_hash), user.role
-    except NotAuthenticated:
-        msg = "The user name or password is not correct."
+        signed = sign_in(
+            p.config.sessions,
+            username=username,
+            password=password,
+            address=p.address,
+            channel="web",
+            policy=p.config.policy,
+        )
+    except NotAuthenticated as exc:
+        problems, errors = _refusal(exc)
         return p.render(
             "login.html",
             status_code=401,
             page_title="Sign in",
-            next_url=_safe_next(str(p.form.get("next", ""))) or "",
+            next_url=next_url,
             username=username,
-            problems=[{"field": "username", "label": "User name", "msg": msg}],
-            errors={"username": msg},
+            problems=problems,
+            errors=errors,
         )
-    p.session = p.session.signed_in_as(user_id, fingerprint)
-    return p.redirect(_safe_next(str(p.form.get("next", ""))) or HOME.get(role, "/password"))
+    _end_current(p, "signed in again")
+    stage = {"done": "ok"}.get(signed.next_step, signed.next_step)
+    p.session = p.session.signed_in_as(_open(p, signed.user_id, stage))
+    if stage == "code":
+        return p.redirect("/login/code" + (f"?next={next_url}" if next_url else ""))
+    return p.redirect(next_url or HOME.get(signed.role, "/password"))
+
+
+@router.get("/login/code")
+async def code_form(request: Request, next: str | None = None) -> Response:
+    p = await page(request)
+    if p.pending_user_id is None:
+        return p.redirect("/login")
+    return p.render("login_code.html", page_title="Sign-in code", next_url=_safe_next(next) or "")
+
+
+@router.post("/login/code")
+async def login_code(request: Request) -> Response:
+    p = await page(request)
+    next_url = _safe_next(str(p.form.get("next", ""))) or ""
+    if p.pending_user_id is None:
+        return p.redirect("/login", "Please sign in again.")
+    try:
+        signed = sign_in_code(
+            p.config.sessions,
+            user_id=p.pending_user_id,
+            code=str(p.form.get("code", "")),
+            address=p.address,
+            policy=p.config.policy,
+        )
+    except NotAuthenticated as exc:
+        problems, errors = _refusal(exc)
+        if exc.code in ("account_locked", "address_throttled", "not_authenticated"):
+            _end_current(p, f"sign-in refused: {exc.code}")
+            p.session = type(p.session)()
+            return p.render(
+                "login.html",
+                status_code=401,
+                page_title="Sign in",
+                next_url=next_url,
+                username="",
+                problems=problems,
+                errors=errors,
+            )
+        return p.render(
+            "login_code.html",
+            status_code=401,
+            page_title="Sign-in code",
+            next_url=next_url,
+            problems=problems,
+            errors=errors,
+        )
+    _end_current(p, "second factor given")
+    p.session = p.session.signed_in_as(_open(p, signed.user_id, "ok"))
+    return p.redirect(next_url or HOME.get(signed.role, "/password"))
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     p = await page(request)
+    _end_current(p, "logout")
     p.session = type(p.session)()
     return p.redirect("/login", "You are signed out.")
 
@@ -90,7 +190,7 @@ async def logout(request: Request) -> Response:
 @router.get("/password")
 async def password_form(request: Request) -> Response:
     p = await page(request)
-    p.require()
+    p.require(gate=False)
     return p.render("password.html", page_title="Change password")
 
 
@@ -104,19 +204,19 @@ _PASSWORD_LABELS = {
 @router.post("/password")
 async def change_password(request: Request) -> Response:
     p = await page(request)
-    user = p.require()
+    user = p.require(gate=False)
     new = str(p.form.get("new_password", ""))
     try:
         if new != str(p.form.get("confirm_password", "")):
             raise OncotrialError("confirm_password", None, "does not match the new password")
         with p.db() as db:
-            changed = _edc.change_password(db, user, str(p.form.get("current_password", "")), new)
-            fingerprint = password_fingerprint(changed.password_hash)
+            # Every other session and every API token of the user ends; this session goes on.
+            _edc.change_password(
+                db, user, str(p.form.get("current_password", "")), new, keep_web_session=p.session.sid
+            )
     except (ValidationFailed, OncotrialError) as exc:
         problems, errors = problems_for(exc, _PASSWORD_LABELS)
         return p.render(
             "password.html", status_code=422, page_title="Change password", problems=problems, errors=errors
         )
-    # Other sessions of this user end (their fingerprint no longer matches); this one goes on.
-    p.session = p.session.signed_in_as(user.id, fingerprint)
     return p.redirect(HOME.get(user.role, "/password"), "Your password is changed.")

@@ -1,10 +1,13 @@
 """Per-request context of a page: the session cookie, the signed-in user, rendering.
 
-Every page handler receives a :class:`Page`. It reads the signed session cookie, loads
-the user (an expired or invalid session, or a changed password, signs the user out),
-checks the CSRF token on every POST, and renders templates with the values every page
-needs (user, navigation, CSRF token, flash message). The cookie is written back on every
-response so that an active session stays alive for its idle lifetime.
+Every page handler receives a :class:`Page`. It reads the signed session cookie, asks the
+database what its session id stands for (a revoked, idle or expired session, or a
+deactivated user, signs the user out), checks the CSRF token on every POST, and renders
+templates with the values every page needs (user, navigation, CSRF token, flash message).
+The cookie is written back on every response so that an active session stays alive for
+its idle lifetime. :meth:`Page.require` also holds a user to the password page while
+their password is a temporary one, and to the second-factor page while their role
+requires a factor they have not set up.
 """
 
 from __future__ import annotations
@@ -19,13 +22,22 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from oncotrial.edc import Conflict, NotAuthenticated, NotFound, Role, User, trial_protocol
+from oncotrial.edc import (
+    Conflict,
+    LoginPolicy,
+    NotAuthenticated,
+    NotFound,
+    Role,
+    User,
+    read_web_session,
+    trial_protocol,
+)
 from oncotrial.edc import Forbidden as EdcForbidden
 from oncotrial.protocol import Protocol
 from oncotrial.settings import Settings
 from oncotrial.web._render import environment
 from oncotrial.web._security import csrf_problem
-from oncotrial.web._session import SESSION_COOKIE, SessionCodec, WebSession, password_fingerprint
+from oncotrial.web._session import SESSION_COOKIE, SessionCodec, WebSession
 
 __all__ = [
     "NAV",
@@ -56,8 +68,13 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Queries", "/queries", _SITE),
     ("Dashboard", "/dashboard", {Role.SPONSOR_ADMIN.value, Role.STATISTICIAN.value}),
     ("Datasets", "/datasets", {Role.SPONSOR_ADMIN.value, Role.STATISTICIAN.value}),
+    ("Users", "/admin/users", {Role.SPONSOR_ADMIN.value}),
     ("Password", "/password", set(ROLE_LABELS)),
+    ("Sign-in code", "/account/second-factor", set(ROLE_LABELS)),
 ]
+
+#: Pages a user held to the password or second-factor page may still use.
+_ALWAYS_OPEN = ("/password", "/account/second-factor", "/logout")
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,10 @@ class WebConfig:
     @property
     def codec(self) -> SessionCodec:
         return SessionCodec(self.settings.secret_key, max_age_s=self.settings.session_lifetime_s)
+
+    @property
+    def policy(self) -> LoginPolicy:
+        return LoginPolicy.from_settings(self.settings)
 
 
 @dataclass(frozen=True)
@@ -123,19 +144,39 @@ class Page:
     user: User | None = None
     expired: bool = False
     form: Mapping[str, Any] = field(default_factory=dict)
+    stage: str | None = None  # the server session's stage: "ok", "enrol"; None signed out
+    pending_user_id: int | None = None  # password given, one-time code awaited
+
+    @property
+    def address(self) -> str:
+        """The client's address as the server sees it (behind a proxy: uvicorn's --forwarded-allow-ips)."""
+        return self.request.client.host if self.request.client else "unknown"
 
     @property
     def viewer(self) -> Viewer | None:
         return Viewer.of(self.user) if self.user is not None else None
 
-    def require(self, *roles: Role) -> User:
-        """The signed-in user; redirect to login if none; 403 page if the role may not."""
+    def require(self, *roles: Role, gate: bool = True) -> User:
+        """The signed-in user; redirect to login if none; 403 page if the role may not.
+
+        With ``gate`` (every page but the password and second-factor pages), a user whose
+        password is temporary is sent to change it, and one whose role requires a second
+        factor not set up yet is sent to set it up.
+        """
         if self.user is None:
             target = quote(str(self.request.url.path))
             raise RedirectTo(
                 f"/login?next={target}",
                 "Your session expired; please sign in again." if self.expired else None,
             )
+        path = self.request.url.path
+        if gate and not path.startswith(_ALWAYS_OPEN):
+            if self.user.must_change_password:
+                raise RedirectTo("/password", "Your password was set by an administrator: choose your own.")
+            if self.stage == "enrol":
+                raise RedirectTo(
+                    "/account/second-factor", "Your role requires a sign-in code: set it up to continue."
+                )
         if roles and self.user.role_enum not in roles:
             raise Forbidden("Your role does not give access to this page.")
         return self.user
@@ -240,21 +281,34 @@ def Forbidden(message: str) -> PageError:  # noqa: N802 - reads as an exception 
 
 
 async def load_page(request: Request, user_loader: Callable[[Session, int], User | None]) -> Page:
-    """Build the :class:`Page` of a request; on POST, read the form and check its CSRF token."""
+    """Build the :class:`Page` of a request; on POST, read the form and check its CSRF token.
+
+    ``user_loader`` gives the active user with an id (None for a deactivated one).
+    """
     config: WebConfig = request.app.state.oncotrial_web
     session, why = config.codec.loads(request.cookies.get(SESSION_COOKIE))
     expired = why == "expired"
     user: User | None = None
+    stage: str | None = None
+    pending: int | None = None
     with config.sessions() as db:
         protocol = trial_protocol(db)
-        if session is not None and session.user_id is not None:
-            user = user_loader(db, session.user_id)
+        if session is not None and session.sid is not None:
+            state = read_web_session(db, session.sid, idle_s=config.settings.session_lifetime_s)
+            if state.live and state.stage == "code":
+                pending = state.user_id
+            elif state.live and state.user_id is not None:
+                user = user_loader(db, state.user_id)
+                stage = state.stage
+            if user is None and pending is None:
+                # Logged out, revoked (password change, deactivation, ...), idle or expired:
+                # this cookie signs no one in; a new anonymous one replaces it.
+                session, expired = None, True
             if user is not None:
                 db.expunge(user)
-            if user is None or not user.active or session.pwfp != password_fingerprint(user.password_hash):
-                # The user was deactivated or changed their password: this session ends.
-                user, session, expired = None, None, True
-    page = Page(request, config, session or WebSession(), protocol, user, expired)
+        db.commit()  # the session's last-seen time
+    page = Page(request, config, session or WebSession(), protocol, user, expired, stage=stage)
+    page.pending_user_id = pending
     if request.method == "POST":
         page.form = await request.form()
         problem = csrf_problem(

@@ -172,7 +172,9 @@ async def datasets(request: Request) -> Response:
     p = await page(request)
     user = p.require(*_DASHBOARD_ROLES)
     require(user, Action.EXPORT)
-    return p.render("datasets.html", page_title="Datasets")
+    with p.db() as db:
+        live = _live.live_analysis(db, user)
+    return p.render("datasets.html", page_title="Datasets", live=live)
 
 
 def _zip(folder: Path, paths: list[Path]) -> bytes:
@@ -197,7 +199,8 @@ async def download(request: Request, kind: str, fmt: str = "xpt") -> Response:
             paths = write_sdtm(SdtmPackage(live.sdtm), folder, fmt=fmt)
         else:
             if live.adam is None:
-                raise PageError(409, "Not available", live.problem or "no ADaM datasets yet")
+                # Not a bare refusal: the page says why, naming each record that stops the analysis.
+                return p.render("datasets.html", status_code=409, page_title="Datasets", live=live)
             paths = write_adam(live.adam, folder, fmt=fmt)
         content = _zip(folder, paths)
     name = f"{p.protocol.identity.study_id}-{kind}-{fmt}.zip"

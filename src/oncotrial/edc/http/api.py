@@ -13,16 +13,18 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
+from pydantic_core import PydanticCustomError
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from oncotrial.edc.errors import NotAuthenticated
 from oncotrial.edc.http.errors import install_error_handlers, status_for
-from oncotrial.edc.http.schemas import ERROR_RESPONSES, out_model
+from oncotrial.edc.http.schemas import ERROR_RESPONSES, out_model, utc_timestamp
+from oncotrial.edc.services import accounts as _accounts
 from oncotrial.edc.services import admin as _admin
 from oncotrial.edc.services import clinical as _clinical
 from oncotrial.edc.services import dosing as _dosing
@@ -33,22 +35,34 @@ from oncotrial.edc.services import signoff as _signoff
 from oncotrial.edc.services import subjects as _subjects
 from oncotrial.edc.services import tumour as _tumour
 from oncotrial.edc.services.access import Action, get_subject, require
-from oncotrial.edc.services.auth import authenticate, issue_token, revoke_token, user_for_token
+from oncotrial.edc.services.auth import issue_token, revoke_token, user_for_token
 from oncotrial.edc.services.forms import (
+    DB_INT_MAX,
+    MAX_MAPPING_ITEMS,
+    TEXT_MAX_LENGTH,
+    Day,
     DoseIn,
     EnrollIn,
+    FormIn,
+    NoNul,
     QueryIn,
     ScreeningIn,
     SignIn,
     SourceVerificationIn,
     TumourAssessmentIn,
+    Version,
+    max_length,
+    text_field,
 )
+from oncotrial.edc.services.login import LoginPolicy, sign_in
 from oncotrial.edc.store.audit import verify_chain
+from oncotrial.edc.store.audit_state import verify_state
 from oncotrial.edc.store.db import unit_of_work
 from oncotrial.edc.store.idempotency import idempotent_create
 from oncotrial.edc.store.models import (
     AuditEntry,
     Dose,
+    IdempotencyKey,
     LesionMeasurement,
     Signature,
     Site,
@@ -97,7 +111,20 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdemKey = Annotated[
+    Annotated[str, NoNul] | None,
+    Header(alias="Idempotency-Key", max_length=max_length(IdempotencyKey, "key")),
+]
+#: A record id in a path: 1 to the largest INTEGER both databases hold (else 422, on both).
+PathId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="a record id")]
+PathUsername = Annotated[
+    str, NoNul, Path(min_length=1, max_length=max_length(User, "username"), description="a user name")
+]
+#: The version read, and the reason of a change, given as query parameters of a DELETE.
+QueryVersion = Annotated[int, Query(ge=1, le=DB_INT_MAX, description="the record's version as read")]
+QueryReason = Annotated[Annotated[str, NoNul] | None, Query(max_length=TEXT_MAX_LENGTH)]
+#: The reason of a change, kept in the audit trail.
+_REASON = text_field(AuditEntry, "reason", default=None, description="why; required after first entry")
 
 
 def serialize(record: Any) -> dict[str, Any]:
@@ -107,7 +134,11 @@ def serialize(record: Any) -> dict[str, Any]:
         if attr.key == "password_hash":
             continue
         value = getattr(record, attr.key)
-        out[attr.key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+        if isinstance(value, dt.datetime):
+            value = utc_timestamp(value)  # with its time zone, on SQLite too
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out[attr.key] = value
     if isinstance(record, Subject):
         out["site_code"] = record.site.code
     if isinstance(record, User):
@@ -126,18 +157,43 @@ def _created(response: Response, record: Any, created: bool) -> dict[str, Any]:
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    # Not a FormIn: a password keeps its spaces. NUL is refused as everywhere (one answer on both databases).
+    username: Annotated[str, NoNul] = text_field(User, "username")
+    password: Annotated[str, NoNul] = Field(max_length=1024)
+    totp_code: Annotated[str, NoNul] | None = Field(
+        default=None, max_length=16, description="the one-time code, for users with a second factor"
+    )
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/login", tags=["auth"])
-def login(body: LoginIn, session: DbSession, request: Request) -> dict[str, Any]:
-    """Exchange a username and password for a bearer token."""
-    user = authenticate(session, body.username, body.password)
-    token = issue_token(
-        session, user, lifetime_s=request.app.state.settings.api_token_lifetime_s, label="login"
+def login(body: LoginIn, request: Request) -> dict[str, Any]:
+    """Exchange a username, password (and one-time code) for a bearer token.
+
+    Throttled and audited like the web sign-in (``oncotrial.edc.services.login``): 401
+    with ``code`` ``not_authenticated``, ``account_locked``, ``address_throttled``,
+    ``code_required``, ``bad_code``, ``enrolment_required`` or ``password_change_required``.
+    """
+    factory = request.app.state.sessions
+    signed = sign_in(
+        factory,
+        username=body.username,
+        password=body.password,
+        totp_code=body.totp_code,
+        address=client_address(request),
+        channel="api",
+        policy=LoginPolicy.from_settings(request.app.state.settings),
     )
-    return {"token": token, "token_type": "bearer", "user": serialize(user)}
+    with unit_of_work(factory) as session:
+        user = session.get(User, signed.user_id)
+        token = issue_token(
+            session, user, lifetime_s=request.app.state.settings.api_token_lifetime_s, label="login"
+        )
+        return {"token": token, "token_type": "bearer", "user": serialize(user)}
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)
@@ -157,18 +213,20 @@ def me(user: CurrentUser) -> dict[str, Any]:
 # --- administration ---------------------------------------------------------------------
 
 
-class SiteIn(BaseModel):
-    code: str
-    name: str
-    country: str = ""
+class SiteIn(FormIn):
+    code: str = text_field(Site, "code", min_length=1)
+    name: str = text_field(Site, "name", min_length=1)
+    country: str = text_field(Site, "country", default="")
 
 
 class UserIn(BaseModel):
-    username: str
-    full_name: str
-    role: str
-    password: str
-    site_codes: list[str] = Field(default_factory=list)
+    username: Annotated[str, NoNul] = text_field(User, "username", min_length=1)
+    full_name: Annotated[str, NoNul] = text_field(User, "full_name")
+    role: Annotated[str, NoNul] = text_field(User, "role")
+    password: str = Field(max_length=1024)
+    site_codes: list[Annotated[str, NoNul, Field(max_length=max_length(Site, "code"))]] = Field(
+        default_factory=list, max_length=MAX_MAPPING_ITEMS
+    )
 
 
 @router.post("/sites", tags=["admin"], status_code=201, response_model=out_model(Site))
@@ -193,16 +251,16 @@ def create_user(body: UserIn, session: DbSession, user: CurrentUser) -> dict[str
 # --- subjects ---------------------------------------------------------------------------
 
 
-class ScreeningChange(BaseModel):
-    values: dict[str, Any]
-    version: int
-    reason: str | None = None
+class ScreeningChange(FormIn):
+    values: dict[str, Any] = Field(max_length=MAX_MAPPING_ITEMS)
+    version: Version
+    reason: str | None = _REASON
 
 
-class FreezeIn(BaseModel):
+class FreezeIn(FormIn):
     frozen: bool
-    version: int
-    reason: str | None = None
+    version: Version
+    reason: str | None = _REASON
 
 
 @router.get("/subjects", tags=["subjects"], response_model=list[out_model(Subject)])
@@ -228,13 +286,13 @@ def screen_subject(
 
 
 @router.get("/subjects/{subject_id}", tags=["subjects"], response_model=out_model(Subject))
-def read_subject(subject_id: int, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def read_subject(subject_id: PathId, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(get_subject(session, user, subject_id))
 
 
 @router.patch("/subjects/{subject_id}/screening", tags=["subjects"], response_model=out_model(Subject))
 def change_screening(
-    subject_id: int, body: ScreeningChange, session: DbSession, user: CurrentUser
+    subject_id: PathId, body: ScreeningChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     subject = _subjects.update_screening(
         session, user, subject_id, body.values, expected_version=body.version, reason=body.reason
@@ -243,12 +301,12 @@ def change_screening(
 
 
 @router.post("/subjects/{subject_id}/enroll", tags=["subjects"], response_model=out_model(Subject))
-def enroll(subject_id: int, body: EnrollIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def enroll(subject_id: PathId, body: EnrollIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_subjects.enroll_subject(session, user, subject_id, body))
 
 
 @router.get("/subjects/{subject_id}/eligibility", tags=["subjects"])
-def read_eligibility(subject_id: int, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def read_eligibility(subject_id: PathId, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     """Each inclusion and exclusion criterion's outcome, with the values it read."""
     return _subjects.eligibility(session, user, subject_id).to_dict()
 
@@ -256,13 +314,13 @@ def read_eligibility(subject_id: int, session: DbSession, user: CurrentUser) -> 
 @router.get(
     "/subjects/{subject_id}/audit", tags=["data management"], response_model=list[out_model(AuditEntry)]
 )
-def read_audit_trail(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def read_audit_trail(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """The subject's audit trail: who changed what, when, from what to what, and why."""
     return [serialize(e) for e in _subjects.audit_trail(session, user, subject_id)]
 
 
 @router.post("/subjects/{subject_id}/freeze", tags=["data management"], response_model=out_model(Subject))
-def freeze(subject_id: int, body: FreezeIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def freeze(subject_id: PathId, body: FreezeIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     subject = _signoff.freeze_subject(
         session, user, subject_id, frozen=body.frozen, expected_version=body.version, reason=body.reason
     )
@@ -272,14 +330,14 @@ def freeze(subject_id: int, body: FreezeIn, session: DbSession, user: CurrentUse
 # --- doses ------------------------------------------------------------------------------
 
 
-class DoseChange(BaseModel):
-    version: int
-    reason: str | None = None
+class DoseChange(FormIn):
+    version: Version
+    reason: str | None = _REASON
     data: DoseIn
 
 
 @router.get("/subjects/{subject_id}/doses", tags=["treatment"], response_model=list[out_model(Dose)])
-def list_doses(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def list_doses(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(d) for d in _dosing.list_doses(session, user, subject_id)]
 
 
@@ -287,7 +345,7 @@ def list_doses(subject_id: int, session: DbSession, user: CurrentUser) -> list[d
     "/subjects/{subject_id}/doses", tags=["treatment"], status_code=201, response_model=out_model(Dose)
 )
 def record_dose(
-    subject_id: int,
+    subject_id: PathId,
     body: DoseIn,
     session: DbSession,
     user: CurrentUser,
@@ -308,7 +366,7 @@ def record_dose(
 
 
 @router.patch("/doses/{dose_id}", tags=["treatment"], response_model=out_model(Dose))
-def update_dose(dose_id: int, body: DoseChange, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def update_dose(dose_id: PathId, body: DoseChange, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     dose = _dosing.update_dose(
         session, user, dose_id, body.data, expected_version=body.version, reason=body.reason
     )
@@ -317,11 +375,11 @@ def update_dose(dose_id: int, body: DoseChange, session: DbSession, user: Curren
 
 @router.delete("/doses/{dose_id}", tags=["treatment"], status_code=204)
 def delete_dose(
-    dose_id: int,
+    dose_id: PathId,
     session: DbSession,
     user: CurrentUser,
-    version: Annotated[int, Query()],
-    reason: Annotated[str | None, Query()] = None,
+    version: QueryVersion,
+    reason: QueryReason = None,
 ) -> None:
     _dosing.delete_dose(session, user, dose_id, expected_version=version, reason=reason)
 
@@ -334,7 +392,7 @@ def delete_dose(
     tags=["tumour assessments"],
     response_model=list[out_model(TumourAssessment)],
 )
-def list_assessments(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def list_assessments(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(a) for a in _tumour.list_assessments(session, user, subject_id)]
 
 
@@ -345,7 +403,7 @@ def list_assessments(subject_id: int, session: DbSession, user: CurrentUser) -> 
     response_model=out_model(TumourAssessment),
 )
 def record_assessment(
-    subject_id: int,
+    subject_id: PathId,
     body: TumourAssessmentIn,
     session: DbSession,
     user: CurrentUser,
@@ -365,17 +423,17 @@ def record_assessment(
     return _created(response, record, created)
 
 
-class MeasurementChange(BaseModel):
-    version: int
-    reason: str | None = None
+class MeasurementChange(FormIn):
+    version: Version
+    reason: str | None = _REASON
     diameter_mm: float | None = Field(default=None, ge=0, le=1000)
-    state: str | None = None
+    state: str | None = text_field(LesionMeasurement, "state", default=None)
     not_done: bool = False
 
 
-class ResponseChange(BaseModel):
-    version: int
-    reason: str | None = None
+class ResponseChange(FormIn):
+    version: Version
+    reason: str | None = _REASON
     investigator_response: Literal["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"] | None
 
 
@@ -385,7 +443,7 @@ class ResponseChange(BaseModel):
     response_model=out_model(LesionMeasurement),
 )
 def correct_measurement(
-    measurement_id: int, body: MeasurementChange, session: DbSession, user: CurrentUser
+    measurement_id: PathId, body: MeasurementChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     """Correct a measurement; the subject's responses are recomputed (and queried if they now differ)."""
     m = _tumour.update_measurement(
@@ -407,7 +465,7 @@ def correct_measurement(
     response_model=out_model(TumourAssessment),
 )
 def correct_response(
-    assessment_id: int, body: ResponseChange, session: DbSession, user: CurrentUser
+    assessment_id: PathId, body: ResponseChange, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     """Correct the investigator's recorded response."""
     a = _tumour.update_investigator_response(
@@ -426,14 +484,18 @@ def correct_response(
 
 def _add_form_routes(kind: str, model: type, form: type[BaseModel]) -> None:
     change = create_model(
-        f"{form.__name__}Change", version=(int, ...), reason=(str | None, None), data=(form, ...)
+        f"{form.__name__}Change",
+        __base__=FormIn,
+        version=(Version, ...),
+        reason=(str | None, _REASON),
+        data=(form, ...),
     )
 
-    def list_(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    def list_(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
         return [serialize(r) for r in _clinical.list_records(session, user, kind, subject_id)]
 
     def create(
-        subject_id: int,
+        subject_id: PathId,
         body: form,  # type: ignore[valid-type]
         session: DbSession,
         user: CurrentUser,
@@ -451,18 +513,18 @@ def _add_form_routes(kind: str, model: type, form: type[BaseModel]) -> None:
         )
         return _created(response, record, created)
 
-    def update(record_id: int, body: change, session: DbSession, user: CurrentUser) -> dict[str, Any]:  # type: ignore[valid-type]
+    def update(record_id: PathId, body: change, session: DbSession, user: CurrentUser) -> dict[str, Any]:  # type: ignore[valid-type]
         record = _clinical.update_record(
             session, user, kind, record_id, body.data, expected_version=body.version, reason=body.reason
         )
         return serialize(record)
 
     def delete(
-        record_id: int,
+        record_id: PathId,
         session: DbSession,
         user: CurrentUser,
-        version: Annotated[int, Query()],
-        reason: Annotated[str | None, Query()] = None,
+        version: QueryVersion,
+        reason: QueryReason = None,
     ) -> None:
         _clinical.delete_record(session, user, kind, record_id, expected_version=version, reason=reason)
 
@@ -510,23 +572,23 @@ for _kind, (_model, _form, _check) in _clinical.FORMS.items():
 # --- queries, signatures, lock, audit -----------------------------------------------------
 
 
-class AnswerIn(BaseModel):
-    answer: str
-    version: int
+class AnswerIn(FormIn):
+    answer: str = text_field(QueryRecord, "answer")
+    version: Version
 
 
-class CloseIn(BaseModel):
-    version: int
+class CloseIn(FormIn):
+    version: Version
 
 
-class ReasonIn(BaseModel):
-    reason: str | None = None
+class ReasonIn(FormIn):
+    reason: str | None = _REASON
 
 
 @router.get(
     "/subjects/{subject_id}/queries", tags=["data management"], response_model=list[out_model(QueryRecord)]
 )
-def list_queries(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def list_queries(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(q) for q in _queries.list_queries(session, user, subject_id)]
 
 
@@ -536,14 +598,14 @@ def open_query(body: QueryIn, session: DbSession, user: CurrentUser) -> dict[str
 
 
 @router.post("/queries/{query_id}/answer", tags=["data management"], response_model=out_model(QueryRecord))
-def answer_query(query_id: int, body: AnswerIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def answer_query(query_id: PathId, body: AnswerIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(
         _queries.answer_query(session, user, query_id, body.answer, expected_version=body.version)
     )
 
 
 @router.post("/queries/{query_id}/close", tags=["data management"], response_model=out_model(QueryRecord))
-def close_query(query_id: int, body: CloseIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def close_query(query_id: PathId, body: CloseIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     return serialize(_queries.close_query(session, user, query_id, expected_version=body.version))
 
 
@@ -563,17 +625,28 @@ def verify_source(body: SourceVerificationIn, session: DbSession, user: CurrentU
     tags=["data management"],
     response_model=list[out_model(SourceVerification)],
 )
-def list_source_verifications(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def list_source_verifications(
+    subject_id: PathId, session: DbSession, user: CurrentUser
+) -> list[dict[str, Any]]:
     return [serialize(m) for m in _sdv.source_verifications(session, user, subject_id).values()]
+
+
+def _schedule_day(day: dt.date) -> dt.date:
+    # The years the SDTM check accepts: far enough for any plan, near enough that adding the
+    # protocol's intervals stays a calendar date.
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+        raise PydanticCustomError("date_out_of_range", "expected a day from 1900-01-01 to 2200-12-31")
+    return day
 
 
 @router.get("/subjects/{subject_id}/schedule", tags=["subjects"])
 def visit_schedule(
-    subject_id: int,
+    subject_id: PathId,
     session: DbSession,
     user: CurrentUser,
     today: Annotated[
-        dt.date | None, Query(description="the day to judge on; today (UTC) when left out")
+        Annotated[Day, AfterValidator(_schedule_day)] | None,
+        Query(description="the day to judge on, 1900-01-01 to 2200-12-31; today (UTC) when left out"),
     ] = None,
 ) -> dict[str, Any]:
     """The subject's follow-up status and next visits due, with overdue flags."""
@@ -603,7 +676,7 @@ def visit_schedule(
     status_code=201,
     response_model=out_model(Signature),
 )
-def sign(subject_id: int, body: SignIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+def sign(subject_id: PathId, body: SignIn, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     """The investigator signs the casebook, re-entering the password."""
     return serialize(_signoff.sign_casebook(session, user, subject_id, body))
 
@@ -611,7 +684,7 @@ def sign(subject_id: int, body: SignIn, session: DbSession, user: CurrentUser) -
 @router.get(
     "/subjects/{subject_id}/signatures", tags=["data management"], response_model=list[out_model(Signature)]
 )
-def list_signatures(subject_id: int, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+def list_signatures(subject_id: PathId, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return [serialize(s) for s in _signoff.signatures(session, user, subject_id)]
 
 
@@ -627,12 +700,23 @@ def unlock(body: ReasonIn, session: DbSession, user: CurrentUser) -> dict[str, A
 
 @router.get("/audit/verify", tags=["data management"])
 def audit_verify(session: DbSession, user: CurrentUser) -> dict[str, Any]:
-    """Walk the audit chain; ``ok`` is false with every break listed."""
+    """Walk the audit chain under the installation's audit key and check every audited table
+    against it; ``ok`` is false with every break listed (``breaks``: the chain; ``state``: rows
+    changed, added or removed outside the application). Anchors: ``oncotrial audit verify``."""
     require(user, Action.ADMIN)
-    return verify_chain(session).to_dict()
+    report = verify_chain(session).to_dict()
+    state = [b.to_dict() for b in verify_state(session)]
+    return {**report, "ok": report["ok"] and not state, "state": state}
 
 
-@router.get("/export/sdtm/{domain}.csv", tags=["export"], response_class=PlainTextResponse)
+@router.get(
+    "/export/sdtm/{domain}.csv",
+    tags=["export"],
+    response_class=Response,  # errors answer JSON; the CSV is documented below
+    responses={
+        200: {"description": "the domain as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
 def export_domain(domain: str, session: DbSession, user: CurrentUser) -> PlainTextResponse:
     """One SDTM domain extracted from the live database, as CSV (statistician, sponsor admin)."""
     from oncotrial.edc.errors import NotFound
@@ -643,3 +727,81 @@ def export_domain(domain: str, session: DbSession, user: CurrentUser) -> PlainTe
     if frame is None:
         raise NotFound("domain", domain.upper())
     return PlainTextResponse(frame.to_csv(index=False), media_type="text/csv")
+
+
+# --- accounts (sponsor admin) -----------------------------------------------------------
+
+
+class AccountReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AccountRoleIn(AccountReasonIn):
+    role: str = Field(max_length=32)
+
+
+class AccountSitesIn(AccountReasonIn):
+    site_codes: list[str] = Field(max_length=200)
+
+
+@router.get("/users", tags=["accounts"])
+def list_accounts(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """Every account with its state: active, locked, second factor, last sign-in."""
+    return [a.to_dict() for a in _accounts.list_accounts(session, user)]
+
+
+def _account(session: Session, user: User, username: str) -> dict[str, Any]:
+    states = {a.username: a for a in _accounts.list_accounts(session, user)}
+    return states[username].to_dict()
+
+
+_ACCOUNT_ACTIONS = {
+    "deactivate": _accounts.deactivate_user,
+    "reactivate": _accounts.reactivate_user,
+    "unlock": _accounts.unlock_user,
+    "reset-second-factor": _accounts.reset_second_factor,
+}
+
+
+def _add_account_action(path: str, action: Any) -> None:
+    def route(
+        username: PathUsername, body: AccountReasonIn, session: DbSession, user: CurrentUser
+    ) -> dict[str, Any]:
+        action(session, user, username, reason=body.reason)
+        return _account(session, user, username)
+
+    route.__doc__ = (action.__doc__ or "").split("\n")[0]
+    router.add_api_route(
+        f"/users/{{username}}/{path}", route, methods=["POST"], tags=["accounts"], name=f"{path} user"
+    )
+
+
+for _path, _action in _ACCOUNT_ACTIONS.items():
+    _add_account_action(_path, _action)
+
+
+@router.post("/users/{username}/role", tags=["accounts"])
+def change_role(
+    username: PathUsername, body: AccountRoleIn, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    """Give the user another role (their sessions and tokens end)."""
+    _accounts.change_role(session, user, username, body.role, reason=body.reason)
+    return _account(session, user, username)
+
+
+@router.post("/users/{username}/sites", tags=["accounts"])
+def change_sites(
+    username: PathUsername, body: AccountSitesIn, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    """Assign the user exactly these sites (their sessions and tokens end)."""
+    _accounts.change_sites(session, user, username, body.site_codes, reason=body.reason)
+    return _account(session, user, username)
+
+
+@router.post("/users/{username}/reset-password", tags=["accounts"])
+def reset_password(
+    username: PathUsername, body: AccountReasonIn, session: DbSession, user: CurrentUser
+) -> dict[str, Any]:
+    """A temporary password, shown once, to be changed at the next sign-in (on the web page /password)."""
+    temporary = _accounts.reset_password(session, user, username, reason=body.reason)
+    return {**_account(session, user, username), "temporary_password": temporary}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 from sqlalchemy import inspect
 
 from oncotrial.edc.store.models import Subject, User
 
-__all__ = ["ERROR_RESPONSES", "ErrorBody", "ProblemOut", "out_model"]
+__all__ = ["ERROR_RESPONSES", "ErrorBody", "ProblemOut", "UtcDatetime", "out_model", "utc_timestamp"]
 
 
 class ProblemOut(BaseModel):
@@ -39,8 +39,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "stale version, reused idempotency key, locked database or frozen subject",
     },
+    413: {"model": ErrorBody, "description": "request body larger than the server takes; nothing was read"},
     422: {"model": ErrorBody, "description": "bad input or a protocol rule broken; nothing was stored"},
 }
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps no time zone: the EDC writes every timestamp in UTC (models.utcnow), so a
+    # naive one read back is UTC. PostgreSQL's are converted to UTC, so both answer alike.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+#: A timestamp as the API answers it: RFC 3339 with its time zone (UTC), on both databases.
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 _EXTRA: dict[type, dict[str, Any]] = {
     Subject: {"site_code": (str, Field(description="the subject's site"))},
@@ -54,7 +65,7 @@ def _python_type(column: Any) -> Any:
         kind = column.type.python_type
     except NotImplementedError:  # JSON
         return Any
-    return {dt.datetime: dt.datetime, dt.date: dt.date}.get(kind, kind)
+    return {dt.datetime: UtcDatetime, dt.date: dt.date}.get(kind, kind)
 
 
 @cache
@@ -69,3 +80,12 @@ def out_model(model: type) -> type[BaseModel]:
         fields[attr.key] = (kind | None, None) if column.nullable else (kind, ...)
     fields.update(_EXTRA.get(model, {}))
     return create_model(f"{model.__name__}Out", **fields)
+
+
+def utc_timestamp(value: dt.datetime) -> str:
+    """A stored timestamp as the API writes it: ISO 8601 in UTC with its offset.
+
+    >>> utc_timestamp(dt.datetime(2024, 1, 2, 3, 4, 5))
+    '2024-01-02T03:04:05+00:00'
+    """
+    return _utc(value).isoformat()

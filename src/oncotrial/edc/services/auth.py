@@ -57,15 +57,18 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with these credentials; :class:`NotAuthenticated` otherwise.
+    """The active, unlocked user with these credentials; :class:`NotAuthenticated` otherwise.
 
-    The same message answers an unknown name and a wrong password, so names cannot be probed.
+    A bare check of the credentials: no throttling, no failure recorded, no second factor.
+    Signing in (web and API) goes through :func:`oncotrial.edc.services.login.sign_in`,
+    which adds those. The same message answers an unknown name and a wrong password, so
+    names cannot be probed.
     """
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        _spend_a_verification(password)  # answer as slowly as for a known user
+        spend_a_verification(password)  # answer as slowly as for a known user
         raise NotAuthenticated("wrong username or password")
-    if not user.active or not verify_password(user, password):
+    if not verify_password(user, password) or not user.active or user.locked_at is not None:
         raise NotAuthenticated("wrong username or password")
     return user
 
@@ -73,7 +76,8 @@ def authenticate(session: Session, username: str, password: str) -> User:
 _DUMMY_HASH: list[str] = []
 
 
-def _spend_a_verification(password: str) -> None:
+def spend_a_verification(password: str) -> None:
+    """Verify ``password`` against a throw-away hash: as slow as checking a real user's."""
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
     with contextlib.suppress(VerificationError, InvalidHashError):

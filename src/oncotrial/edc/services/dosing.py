@@ -1,18 +1,20 @@
 """Treatment cycles and doses, checked against the protocol's limits before anything is stored.
 
 Refused, each with its own message and code: a dose of a drug the protocol does
-not name, in another unit, above the protocol dose, or reduced without a reason;
+not name, in another unit, above the protocol dose, below the protocol's plausible
+floor (``regimen.min_dose_fraction`` of it: an entry error), or reduced without a reason;
 a dose before enrollment, after the end of treatment or after death; a first dose
 later than the screening window allows; a cycle earlier than the previous one plus
-the cycle length less the dose window; a cycle beyond the drug's ``max_cycles``;
-a dose later than the drug's ``max_duration`` after its first dose; a cycle
-recorded twice.
+the cycle length less the dose window; a cycle number that its earlier recorded cycle
+and the calendar make impossible (cycle 500 three weeks after cycle 1); a cycle beyond
+the drug's ``max_cycles``, or beyond the cycles its ``max_duration`` can hold; a dose
+later than the drug's ``max_duration`` after its first dose; a cycle recorded twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,6 +79,15 @@ def check_dose(
             f"is above the protocol dose of {label}, {drug.dose:g} {unit}",
             "above_protocol_dose",
         )
+    elif protocol.regimen.min_dose_fraction and dose.dose < protocol.regimen.min_dose_fraction * drug.dose:
+        bad(
+            "dose",
+            dose.dose,
+            f"is below {protocol.regimen.min_dose_fraction:.0%} of the protocol dose of {label}, "
+            f"{drug.dose:g} {unit} (regimen.min_dose_fraction): an entry error such as grams or "
+            "micrograms entered as mg",
+            "implausible_dose",
+        )
     elif dose.dose < drug.dose and not (dose.adjustment_reason or "").strip():
         bad(
             "adjustment_reason",
@@ -118,12 +129,31 @@ def check_dose(
     same_drug = [d for d in other_doses if d.drug_code == drug.code]
     if any(d.cycle == dose.cycle for d in same_drug):
         bad("cycle", dose.cycle, f"cycle {dose.cycle} of {label} is already recorded", "duplicate_cycle")
+    regimen = protocol.regimen
+    # Cycles start at least this many days apart (a cycle may start dose_window_days early).
+    min_gap = int(regimen.cycle_length.days) - regimen.dose_window_days
+    cycle_fits = _cycle_fits_duration(protocol, drug.code, dose.cycle, same_drug, day, min_gap, bad) and (
+        drug.max_cycles is None or dose.cycle <= drug.max_cycles
+    )
+    earlier = [d for d in same_drug if d.cycle < dose.cycle]
+    nearest = max(earlier, key=lambda d: d.cycle) if earlier else None
+    if cycle_fits and nearest is not None and nearest.cycle < dose.cycle - 1 and min_gap > 0:
+        # Cycles in between may be entered later, but the calendar must leave room for them.
+        between = dose.cycle - nearest.cycle
+        earliest = nearest.dose_date + dt.timedelta(days=between * min_gap)
+        if day < earliest:
+            bad(
+                "cycle",
+                dose.cycle,
+                f"cycle {dose.cycle} of {label} on {day} cannot follow cycle {nearest.cycle} on "
+                f"{nearest.dose_date}: {between} cycles take at least {between * min_gap} days "
+                f"({regimen.cycle_length} less the {regimen.dose_window_days}-day window each); "
+                "check the cycle number",
+                "cycle_gap",
+            )
     previous = next((d for d in same_drug if d.cycle == dose.cycle - 1), None)
     if previous is not None:
-        regimen = protocol.regimen
-        earliest = previous.dose_date + dt.timedelta(
-            days=int(regimen.cycle_length.days) - regimen.dose_window_days
-        )
+        earliest = previous.dose_date + dt.timedelta(days=min_gap)
         if day < earliest:
             bad(
                 "dose_date",
@@ -153,6 +183,35 @@ def check_dose(
                 "max_duration",
             )
     return problems
+
+
+def _cycle_fits_duration(
+    protocol: Protocol,
+    code: str,
+    cycle: int,
+    same_drug: Sequence[Dose],
+    day: dt.date,
+    min_gap: int,
+    bad: Callable[[str, object, str, str], None],
+) -> bool:
+    """False (and the problem added) when a drug limited by ``max_duration`` alone cannot
+    reach cycle ``cycle``: cycles at least ``min_gap`` days apart, from its first dose."""
+    drug = protocol.regimen.drug(code)
+    if drug.max_cycles is not None or drug.max_duration is None or min_gap <= 0:
+        return True
+    first = min([d.dose_date for d in same_drug] + [day])
+    span = (drug.max_duration.after(first) - first).days
+    most = span // min_gap + 1
+    if cycle <= most:
+        return True
+    bad(
+        "cycle",
+        cycle,
+        f"{drug.name} ({drug.code}) may be given for at most {drug.max_duration} from its first dose, "
+        f"in cycles at least {min_gap} days apart: at most {most} cycles fit, and cycle {cycle} is beyond them",
+        "max_cycles",
+    )
+    return False
 
 
 def _context(session: Session, subject: Subject) -> tuple[list[Dose], dt.date | None, dt.date | None]:

@@ -10,6 +10,7 @@ from oncotrial.edc.services.auth import verify_password
 from oncotrial.edc.services.forms import SignIn
 from oncotrial.edc.services.trial import get_trial
 from oncotrial.edc.store import writer as _writer
+from oncotrial.edc.store.anchors import head_anchor, write_anchor
 from oncotrial.edc.store.audit import AuditChange, append, encode_value
 from oncotrial.edc.store.models import Signature, Subject, SubjectStatus, Trial, User, utcnow
 from oncotrial.errors import OncotrialError
@@ -86,8 +87,17 @@ def _set_lock(session: Session, actor: User, locked: bool, reason: str | None) -
 
 
 def lock_database(session: Session, actor: User, *, reason: str | None) -> Trial:
-    """Lock the database: every write to trial data is refused until it is unlocked."""
-    return _set_lock(session, actor, True, reason)
+    """Lock the database: every write to trial data is refused until it is unlocked.
+
+    Once the lock is committed, the audit chain's head is recorded in the installation's
+    anchor file (when one is set up: ``session.info["anchor_file"]``).
+    """
+    trial = _set_lock(session, actor, True, reason)
+    path = session.info.get("anchor_file")
+    if path is not None:
+        anchor = head_anchor(session)  # the head as this transaction leaves it
+        session.info.setdefault("after_commit", []).append(lambda: write_anchor(path, anchor))
+    return trial
 
 
 def unlock_database(session: Session, actor: User, *, reason: str | None) -> Trial:

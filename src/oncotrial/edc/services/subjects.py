@@ -12,6 +12,7 @@ from oncotrial.edc.store import writer as _writer
 from oncotrial.edc.store.models import AuditEntry, Site, Subject, SubjectStatus, User
 from oncotrial.errors import OncotrialError, Problem, ValidationFailed
 from oncotrial.protocol import EligibilityResult, evaluate_eligibility
+from oncotrial.protocol.eligibility import check_screening_values
 
 __all__ = [
     "audit_trail",
@@ -34,12 +35,30 @@ def _next_number(session: Session, site: Site, column: str) -> int:
 
 
 def _evaluate(session: Session, values: dict) -> EligibilityResult:
+    return _evaluated(session, values)[0]
+
+
+def _evaluated(session: Session, values: dict) -> tuple[EligibilityResult, dict]:
+    """Eligibility, and the values as their declared types (for the typed columns sex, age)."""
+    protocol = trial_protocol(session)
     try:
-        return evaluate_eligibility(trial_protocol(session), values)
+        return evaluate_eligibility(protocol, values), check_screening_values(protocol, values)
     except ValidationFailed as exc:
         raise ValidationFailed(
             [Problem(("values", *p.loc), p.msg, p.code, p.value) for p in exc.problems]
         ) from None
+
+
+def _check_consent(session: Session, form: ScreeningIn) -> None:
+    """No consent before the trial's start (protocol ``identity.start_date``): an entry error."""
+    start = trial_protocol(session).identity.start_date
+    if start is not None and form.consent_date < start:
+        raise OncotrialError(
+            ("consent_date",),
+            form.consent_date.isoformat(),
+            f"is before the trial's start on {start} (protocol identity.start_date)",
+            code="before_trial_start",
+        )
 
 
 def _status(result: EligibilityResult) -> str:
@@ -54,7 +73,8 @@ def screen_subject(session: Session, actor: User, form: ScreeningIn) -> Subject:
     evaluable (missing values) stays ``screening`` until the values are entered.
     """
     site = get_site(session, actor, form.site_code, Action.ENTER_DATA)
-    result = _evaluate(session, form.values)
+    _check_consent(session, form)
+    result, typed = _evaluated(session, form.values)
     seq = _next_number(session, site, "next_screening_seq")
     values = {r: v for r, v in form.values.items()}
     subject = Subject(
@@ -63,8 +83,8 @@ def screen_subject(session: Session, actor: User, form: ScreeningIn) -> Subject:
         status=_status(result),
         consent_date=form.consent_date,
         screening_date=form.screening_date,
-        sex=values.get("sex"),
-        age_years=values.get("age_years"),
+        sex=typed.get("sex"),
+        age_years=typed.get("age_years"),
         race=form.race,
         screening_values=values,
         eligible=result.eligible,
@@ -87,15 +107,15 @@ def update_screening(
             code="enrolled",
         )
     merged = {**subject.screening_values, **values}
-    result = _evaluate(session, merged)
+    result, typed = _evaluated(session, merged)
     return _writer.update(
         session,
         actor,
         subject,
         {
             "screening_values": merged,
-            "sex": merged.get("sex"),
-            "age_years": merged.get("age_years"),
+            "sex": typed.get("sex"),
+            "age_years": typed.get("age_years"),
             "eligible": result.eligible,
             "failing_criteria": [r.criterion.id for r in result.failing],
             "status": _status(result),

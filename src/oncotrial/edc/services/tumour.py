@@ -280,6 +280,24 @@ def _follow_up_problems(
     return problems
 
 
+def _birth_problems(subject: Subject, day: dt.date) -> list[Problem]:
+    """A scan before the subject's birth year (age at consent read from screening) is an entry
+    error. A baseline scan may precede consent (the imaging window asks about it), never birth."""
+    if subject.age_years is None:
+        return []
+    born_by = dt.date(subject.consent_date.year - subject.age_years - 1, 1, 1)
+    if day >= born_by:
+        return []
+    return [
+        Problem(
+            ("assessment_date",),
+            f"is before the subject's birth: aged {subject.age_years} at consent on {subject.consent_date}",
+            "before_birth",
+            day.isoformat(),
+        )
+    ]
+
+
 def record_assessment(
     session: Session, actor: User, subject_id: int, form: TumourAssessmentIn
 ) -> TumourAssessment:
@@ -301,7 +319,7 @@ def record_assessment(
             .order_by(TumourAssessment.assessment_date)
         ).scalars()
     )
-    problems = []
+    problems = _birth_problems(subject, form.assessment_date)
     if any(a.visit_number == form.visit_number for a in previous):
         problems.append(
             Problem(

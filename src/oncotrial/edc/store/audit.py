@@ -1,17 +1,24 @@
-"""The audit trail: append-only and hash-chained.
+"""The audit trail: append-only and hash-chained, each link keyed.
 
-Each entry's ``hash`` is the SHA-256 of its own content and the previous entry's
-hash, so altering, removing or inserting an entry breaks the chain at that point.
-Appending locks the one-row chain head (``audit_head``) until the transaction ends,
-which serialises the ends of writes and keeps sequence numbers contiguous. :func:`verify_chain` walks the whole
-chain and reports every break; the head hash it returns can be recorded outside
-the database (e.g. in a monitoring report) to anchor the chain.
+Each entry's ``hash`` covers its own content and the previous entry's hash, so altering,
+removing or inserting an entry breaks the chain at that point. With an audit key (the
+installation's secret, kept outside the database: :class:`AuditKey`), the hash is an
+HMAC-SHA256 under that key and the entry names the key (``key_id``): someone who can write
+to the database but does not hold the key cannot append a valid entry, nor recompute the
+chain after rewriting it. Entries written before a key existed keep their plain SHA-256.
+
+Appending locks the one-row chain head (``audit_head``) until the transaction ends, which
+serialises the ends of writes and keeps sequence numbers contiguous. :func:`verify_chain`
+walks the whole chain and reports every break; the current state of every audited table is
+checked against the chain by :mod:`oncotrial.edc.store.audit_state`, and heads recorded
+outside the database by :mod:`oncotrial.edc.store.anchors`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +29,18 @@ from sqlalchemy.orm import Session
 
 from oncotrial.edc.store.models import AuditEntry, AuditHead, User, utcnow
 
-__all__ = ["GENESIS", "AuditChange", "ChainBreak", "ChainReport", "append", "encode_value", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "AuditChange",
+    "AuditKey",
+    "ChainBreak",
+    "ChainReport",
+    "append",
+    "audit_key_of",
+    "encode_value",
+    "seal",
+    "verify_chain",
+]
 
 #: The ``prev_hash`` of the first entry.
 GENESIS = "0" * 64
@@ -67,8 +85,42 @@ def _utc_text(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    """The SHA-256 of an entry's content and its ``prev_hash``."""
+@dataclass(frozen=True)
+class AuditKey:
+    """The installation's audit key: an HMAC key kept outside the database.
+
+    ``key_id`` is what an entry records: a fingerprint of the key (never the key), so that
+    verification can tell an entry made under another key from an altered one.
+
+    >>> k = AuditKey(b"0" * 32)
+    >>> k.key_id, len(k.mac("text"))
+    ('hmac-sha256:6d8579e0b6ff', 64)
+    """
+
+    secret: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < 32:
+            raise ValueError("an audit key has at least 32 bytes")
+
+    @property
+    def key_id(self) -> str:
+        return "hmac-sha256:" + hashlib.sha256(b"oncotrial audit key id" + self.secret).hexdigest()[:12]
+
+    def mac(self, text: str) -> str:
+        return hmac.new(self.secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def audit_key_of(session: Session) -> AuditKey | None:
+    """The audit key a session's writes are made under (``session.info["audit_key"]``, set by
+    :func:`oncotrial.edc.store.db.make_sessionmaker`), or ``None``."""
+    key = session.info.get("audit_key")
+    return key if isinstance(key, AuditKey) else None
+
+
+def entry_hash(entry: AuditEntry, key: AuditKey | None = None) -> str:
+    """The hash of an entry's content and its ``prev_hash``: an HMAC under ``key`` when the
+    entry names a key (``key_id``), else the plain SHA-256 (entries made without a key)."""
     content = [
         entry.seq,
         _utc_text(entry.at),
@@ -84,7 +136,13 @@ def entry_hash(entry: AuditEntry) -> str:
         entry.reason,
         entry.prev_hash,
     ]
+    if entry.key_id:
+        content.append(entry.key_id)
     text = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+    if entry.key_id:
+        if key is None or key.key_id != entry.key_id:
+            raise KeyError(entry.key_id)
+        return key.mac(text)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -108,8 +166,10 @@ def lock_head(session: Session) -> AuditHead:
 def append(
     session: Session, actor: User | None, changes: Iterable[AuditChange], reason: str | None
 ) -> list[AuditEntry]:
-    """Append entries for ``changes`` to the chain, in the caller's transaction."""
+    """Append entries for ``changes`` to the chain, in the caller's transaction (keyed with the
+    session's audit key when it has one)."""
     head = lock_head(session)
+    key = audit_key_of(session)
     now = utcnow()
     out = []
     for change in changes:
@@ -127,13 +187,35 @@ def append(
             new_value=change.new_value,
             reason=reason,
             prev_hash=head.hash,
+            key_id=key.key_id if key else None,
         )
-        entry.hash = entry_hash(entry)
+        entry.hash = entry_hash(entry, key)
         session.add(entry)
         head.seq, head.hash = entry.seq, entry.hash
         out.append(entry)
     session.flush()
     return out
+
+
+def seal(session: Session, actor: User | None = None) -> AuditEntry | None:
+    """Append a keyed ``seal`` entry when the chain ends in unkeyed entries (a trail written
+    before the installation had an audit key): from then on, verification under the key
+    accepts unkeyed entries only before the first keyed one, which links to them. Nothing
+    happens without a key or when the last entry is keyed already."""
+    key = audit_key_of(session)
+    if key is None:
+        return None
+    last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    if last is None or last.key_id:
+        return None
+    values = encode_value({"sealed_up_to": last.seq, "hash": last.hash, "key_id": key.key_id})
+    (entry,) = append(
+        session,
+        actor,
+        [AuditChange("seal", "audit_entry", last.seq, None, None, None, values)],
+        "entries written before the audit key, sealed under it",
+    )
+    return entry
 
 
 @dataclass(frozen=True)
@@ -169,15 +251,21 @@ class ChainReport:
         }
 
 
-def verify_chain(session: Session) -> ChainReport:
+def verify_chain(session: Session, key: AuditKey | None = None) -> ChainReport:
     """Recompute every hash and link; report altered, removed and inserted entries.
 
     An altered entry no longer matches its hash; a removed one leaves a gap in the
     sequence and a link to a hash that is gone; an inserted one does not link to its
-    predecessor or is not what the head records.
+    predecessor or is not what the head records. A keyed entry is checked under ``key``
+    (default: the session's audit key): without the key, or under another key, it cannot be
+    verified, which is a break too; an entry without a key after keyed ones was written by
+    someone without the key (a forgery, unless a process runs without the installation's key).
     """
+    key = key or audit_key_of(session)
     breaks: list[ChainBreak] = []
     prev_hash, expected_seq, count = GENESIS, 1, 0
+    keyed_from: int | None = None
+    unverifiable: dict[str, int] = {}
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for entry in rows:
         count += 1
@@ -194,13 +282,46 @@ def verify_chain(session: Session) -> ChainReport:
                     f"{prev_hash[:12]} (an entry was removed or inserted before it)",
                 )
             )
-        recomputed = entry_hash(entry)
-        if recomputed != entry.hash:
+        if entry.key_id:
+            keyed_from = entry.seq if keyed_from is None else keyed_from
+        elif keyed_from is not None:
+            breaks.append(
+                ChainBreak(
+                    entry.seq,
+                    "unkeyed",
+                    f"written without the audit key after keyed entries (from entry {keyed_from}): "
+                    "forged, or written by a process that does not hold the installation's key",
+                )
+            )
+        try:
+            recomputed = entry_hash(entry, key)
+        except KeyError:
+            unverifiable.setdefault(entry.key_id or "", entry.seq)
+            recomputed = None
+        if recomputed is not None and recomputed != entry.hash:
             breaks.append(
                 ChainBreak(entry.seq, "altered", "content does not match its hash (the entry was changed)")
             )
         prev_hash, expected_seq = entry.hash, entry.seq + 1
         session.expunge(entry)
+    if key is not None and count and keyed_from is None:
+        breaks.append(
+            ChainBreak(
+                expected_seq - 1,
+                "unkeyed",
+                f"no entry is keyed with the installation's key {key.key_id}: the trail was rewritten "
+                "without the key, or never sealed under it (oncotrial db init seals it)",
+            )
+        )
+    for key_id, first in unverifiable.items():
+        have = f"the key given is {key.key_id}" if key else "no audit key was given"
+        breaks.append(
+            ChainBreak(
+                first,
+                "unverifiable",
+                f"entries from {first} are keyed with {key_id}, and {have}: their content cannot be checked",
+            )
+        )
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != expected_seq - 1 or head_hash != prev_hash:

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from oncotrial.edc.store.audit import AuditKey
+
 __all__ = ["make_engine", "make_sessionmaker", "unit_of_work"]
 
 
@@ -63,9 +65,25 @@ def _sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (``expire_on_commit=False``)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(
+    engine: Engine, *, audit_key: AuditKey | None = None, anchor_file: Path | None = None
+) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (``expire_on_commit=False``).
+
+    ``audit_key`` keys every audit entry the sessions write (``session.info["audit_key"]``);
+    ``anchor_file`` is where a database lock records the chain's head once committed.
+    Callables a service puts in ``session.info["after_commit"]`` run after a successful commit.
+    """
+    factory = sessionmaker(
+        engine, expire_on_commit=False, info={"audit_key": audit_key, "anchor_file": anchor_file}
+    )
+    event.listen(factory, "after_commit", _run_after_commit)
+    return factory
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop("after_commit", []):
+        action()
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -40,6 +41,7 @@ __all__ = [
     "IdempotencyKey",
     "Lesion",
     "LesionMeasurement",
+    "LoginFailure",
     "Query",
     "QueryStatus",
     "Role",
@@ -50,9 +52,11 @@ __all__ = [
     "SubjectStatus",
     "SurvivalContact",
     "Therapy",
+    "TotpCredential",
     "Trial",
     "TumourAssessment",
     "User",
+    "WebSession",
     "utcnow",
 ]
 
@@ -151,6 +155,13 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Accounts (migration 0003): a lock after repeated failed sign-ins, lifted by an
+    # administrator (failures before ``unlocked_at`` or the last sign-in no longer count);
+    # a password set by an administrator must be changed at the next sign-in.
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    unlocked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sites: Mapped[list[Site]] = relationship(secondary="user_site", lazy="selectin")
 
     @property
@@ -175,6 +186,65 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class WebSession(Base):
+    """A browser session: the cookie holds a random id, only its SHA-256 is stored here.
+
+    ``stage`` is ``ok`` (signed in), ``code`` (password given, one-time code awaited) or
+    ``enrol`` (signed in, but the role requires a second factor not set up yet). A session
+    ends when revoked, idle longer than the settings allow, or past ``expires_at``.
+    """
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[str] = mapped_column(String(8), default="ok")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoke_reason: Mapped[str | None] = mapped_column(String(60))
+
+
+class LoginFailure(Base):
+    """One failed sign-in (web or API): the name tried, the client address and why.
+
+    Counted per name and per address to throttle guessing; written through the write
+    path, so each is also an audit entry. The password tried is never stored.
+    ``locked_account`` marks the failure that locked the name (for a name that is no
+    account, it is what keeps the name answering "locked", as an account would).
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(32))
+    locked_account: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TotpCredential(Base):
+    """A user's TOTP second factor (RFC 6238): unconfirmed until a first code is given.
+
+    ``last_used_step`` is the 30-second time step of the last accepted code: a code is
+    accepted once. The secret is masked in the audit trail.
+    """
+
+    __tablename__ = "totp_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_step: Mapped[int | None] = mapped_column(Integer)
 
 
 # --- subject data ----------------------------------------------------------------------
@@ -413,7 +483,8 @@ class SourceVerification(Base):
 
 
 class AuditEntry(Base):
-    """One change: append-only, hash-chained (``hash`` covers this row and ``prev_hash``)."""
+    """One change: append-only, hash-chained (``hash`` covers this row and ``prev_hash``; an
+    HMAC under the installation's audit key when ``key_id`` names one)."""
 
     __tablename__ = "audit_entry"
 
@@ -431,6 +502,8 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The audit key the hash is an HMAC under (its fingerprint); None: a plain SHA-256.
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditHead(Base):

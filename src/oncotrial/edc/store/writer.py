@@ -21,7 +21,8 @@ Nothing here commits: the caller's unit of work does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect, select
@@ -41,24 +42,76 @@ from oncotrial.edc.store.models import (
 )
 from oncotrial.errors import OncotrialError
 
-__all__ = ["check_writable", "delete", "insert", "record_values", "require_reason", "update"]
+__all__ = [
+    "NOT_AUDITED_COLUMNS",
+    "SECRET_COLUMNS",
+    "UNAUDITED_TABLES",
+    "VIRTUAL_FIELDS",
+    "check_writable",
+    "delete",
+    "insert",
+    "mask",
+    "record_values",
+    "require_reason",
+    "update",
+]
 
-#: Columns never written to the audit trail (secrets), per table.
-_SECRET = {"app_user": {"password_hash"}}
-_NOT_AUDITED = {"id", "version"}
+#: Columns whose values never reach the audit trail (secrets), per table: the trail holds a
+#: fingerprint instead (:func:`mask`), enough to tell that the value changed, not what it is.
+SECRET_COLUMNS: dict[str, set[str]] = {"app_user": {"password_hash"}, "totp_credential": {"secret"}}
+#: Columns not audited, per table ("*": every table): the key and the optimistic-concurrency
+#: version, and the sites' number counters, which the services advance as they hand out
+#: screening and subject numbers (the numbers themselves are audited on the subjects).
+NOT_AUDITED_COLUMNS: dict[str, set[str]] = {
+    "*": {"id", "version"},
+    "site": {"next_subject_seq", "next_screening_seq"},
+    # the time step of the last one-time code accepted (replay bookkeeping; the sign-in is audited)
+    "totp_credential": {"last_used_step"},
+}
+#: Fields that are not columns but are audited with their record: a user's sites (the
+#: ``user_site`` rows) as sorted site codes.
+VIRTUAL_FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "app_user": {"sites": lambda user: sorted(site.code for site in user.sites)}
+}
+#: Tables whose rows are not trial data and are written outside the audit trail, with why;
+#: every other table's rows are audited, and ``oncotrial audit verify`` compares them with it.
+UNAUDITED_TABLES: dict[str, str] = {
+    "audit_entry": "the trail itself",
+    "audit_head": "the trail's head",
+    "user_site": "audited as the user's sites (app_user.sites)",
+    "api_token": "sign-in tokens (only digests); they carry no trial data",
+    "web_session": "browser sessions (only digests of their ids); they carry no trial data",
+    "idempotency_key": "retry bookkeeping of create requests",
+    "alembic_version": "the schema revision",
+}
 
 R = TypeVar("R")
 
 
+def mask(value: Any) -> str | None:
+    """What the trail holds for a secret: ``***`` and a fingerprint of the value.
+
+    >>> mask("$argon2id$v=19$abc")
+    '***0eb1e6d0dfafc2f8'
+    """
+    if value is None:
+        return None
+    return "***" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
+
+
 def record_values(record: Any) -> dict[str, Any]:
-    """The audited column values of a record (secrets masked)."""
+    """The audited values of a record: its columns (secrets masked) and virtual fields."""
     table = record.__tablename__
+    skip = NOT_AUDITED_COLUMNS["*"] | NOT_AUDITED_COLUMNS.get(table, set())
+    secret = SECRET_COLUMNS.get(table, set())
     out = {}
     for attr in inspect(record).mapper.column_attrs:
-        if attr.key in _NOT_AUDITED:
+        if attr.key in skip:
             continue
         value = getattr(record, attr.key)
-        out[attr.key] = "***" if attr.key in _SECRET.get(table, ()) else value
+        out[attr.key] = mask(value) if attr.key in secret else value
+    for name, read in VIRTUAL_FIELDS.get(table, {}).items():
+        out[name] = read(record)
     return out
 
 
@@ -223,7 +276,14 @@ def update(
             code="stale_version",
         )
     diffs = []
+    virtual = VIRTUAL_FIELDS.get(record.__tablename__, {})  # type: ignore[attr-defined]
     for name, new in changes.items():
+        if name in virtual:  # compared and audited as the field's audit value
+            old = virtual[name](record)
+            setattr(record, name, new)
+            if virtual[name](record) != old:
+                diffs.append((name, old, virtual[name](record)))
+            continue
         old = getattr(record, name)
         if old != new:
             diffs.append((name, old, new))
@@ -235,7 +295,7 @@ def update(
     subject_id = subject.id if subject is not None else None
     if table == "subject":
         subject_id = record.id  # type: ignore[attr-defined]
-    masked = _SECRET.get(table, set())
+    secret = SECRET_COLUMNS.get(table, set())
     append(
         session,
         actor,
@@ -246,8 +306,8 @@ def update(
                 record.id,  # type: ignore[attr-defined]
                 subject_id,
                 name,
-                "***" if name in masked else encode_value(old),
-                "***" if name in masked else encode_value(new),
+                encode_value(mask(old) if name in secret else old),
+                encode_value(mask(new) if name in secret else new),
             )
             for name, old, new in diffs
         ],
