@@ -16,13 +16,13 @@ from typing import Any, Literal
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-Unit = Literal["days", "weeks", "months", "years"]
+Unit = Literal["hours", "days", "weeks", "months", "years"]
 
 #: Days per unit when a duration must become a number of days. Months and years
 #: use the mean Gregorian lengths (365.25 / 12 = 30.4375), the usual ADaM convention.
-DAYS_PER: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
+DAYS_PER: dict[str, float] = {"hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(hour|day|week|month|year)s?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -54,13 +54,20 @@ class Duration:
         """Length in days (calendar units converted with :data:`DAYS_PER`)."""
         return self.amount * DAYS_PER[self.unit]
 
+    @property
+    def delta(self) -> dt.timedelta:
+        """The exact length of an hours, days or weeks duration (a reporting clock's)."""
+        if self.unit in ("months", "years"):
+            raise ValueError(f"{self} is a calendar duration with no fixed length")
+        return dt.timedelta(hours=self.amount * 24 * DAYS_PER[self.unit])
+
     def after(self, start: dt.date) -> dt.date:
         """The calendar date this long after ``start``.
 
         Months and years move the calendar (clamping 31 Jan + 1 month to 28/29 Feb);
         days and weeks add whole days (fractions are truncated).
         """
-        if self.unit in ("days", "weeks"):
+        if self.unit in ("hours", "days", "weeks"):
             return start + dt.timedelta(days=int(self.days))
         months = round(self.amount * (12 if self.unit == "years" else 1))
         year, month0 = divmod(start.month - 1 + months, 12)

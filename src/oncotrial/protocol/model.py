@@ -25,14 +25,18 @@ from oncotrial.protocol._date_rules import (
 )
 from oncotrial.protocol._duration import Duration
 from oncotrial.protocol._rules import Rule
+from oncotrial.protocol._safety import DECISION_VALUES, DoseAction, DoseRule, SafetySettings, decision_values
 
 __all__ = [
+    "DECISION_VALUES",
     "AnalysisSettings",
     "CensoringRules",
     "Criterion",
     "DateImputation",
     "DeathDateRule",
+    "DoseAction",
     "DoseBasis",
+    "DoseRule",
     "Drug",
     "Eligibility",
     "Endpoint",
@@ -45,6 +49,7 @@ __all__ = [
     "Protocol",
     "Regimen",
     "ResponseCriteria",
+    "SafetySettings",
     "Schedule",
     "ScreeningField",
     "SimonDesignSpec",
@@ -53,6 +58,7 @@ __all__ = [
     "StartDateRule",
     "TreatmentEndReason",
     "TumourDateRule",
+    "decision_values",
 ]
 
 
@@ -404,6 +410,9 @@ class Protocol(_Model):
     design: SimonDesignSpec
     monitoring: Monitoring
     analysis: AnalysisSettings
+    safety: SafetySettings | None = Field(
+        default=None, description="BSA, SAE clocks, immune-related categories and dose-modification rules"
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Protocol:
@@ -419,6 +428,12 @@ class Protocol(_Model):
             problems.append(f"endpoint codes must be unique, got {codes}")
         if sum(e.role == "primary" for e in self.endpoints) != 1:
             problems.append("exactly one endpoint must be primary")
+        drug_codes = {d.code for d in self.regimen.drugs}
+        for i, rule in enumerate(self.safety.dose_rules if self.safety else []):
+            if rule.drug not in drug_codes:
+                problems.append(
+                    f"safety.dose_rules[{i}].drug {rule.drug!r} is not one of {sorted(drug_codes)}"
+                )
         reason_codes = [r.code for r in self.treatment_end_reasons]
         if len(set(reason_codes)) != len(reason_codes):
             problems.append("treatment_end_reasons codes must be unique")
