@@ -27,6 +27,15 @@ def test_show_prints_design_regimen_limits_and_marks_assumptions():
     assert "p0 = 0.2, p1 = 0.4, one-sided alpha = 0.05, beta = 0.2" in out
 
 
+def test_show_prints_the_safety_section_with_each_dose_rule():
+    result = runner.invoke(app, ["protocol", "show"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "BSA by Mosteller †" in out and "SAE initial report within 24 hours of awareness †" in out
+    assert "NABP-D1-ANC †" in out and "anc_10e9_l < 1.5" in out
+    assert "PD1-COLITIS-STOP †" in out and "irae_worst_grade_colitis >= 4" in out
+
+
 def test_show_json_lists_assumptions():
     result = runner.invoke(app, ["protocol", "show", "--json"])
     assert result.exit_code == 0

@@ -12,7 +12,7 @@ from rich.table import Table
 from oncotrial.cli import app
 from oncotrial.cli._common import console, reported_errors
 from oncotrial.protocol import read_protocol
-from oncotrial.protocol.model import Protocol, Source, _Sourced
+from oncotrial.protocol.model import Protocol, SafetySettings, Source, _Sourced
 
 protocol_app = typer.Typer(help="Validate and show trial protocol files.", no_args_is_help=True)
 app.add_typer(protocol_app, name="protocol")
@@ -184,8 +184,42 @@ def _print_summary(p: Protocol, path: Path, sha256: str) -> None:
         f"{', '.join(map(str, a.landmarks))}; months = days / {a.days_per_month:g}; AVAL = {a.aval_convention}",
         highlight=False,
     )
+    if p.safety is not None:
+        _print_safety(p.safety)
     out(
         f"\n{len(p.assumptions())} values are assumptions (†); `--json` lists each with its rationale.",
+        style="dim",
+        highlight=False,
+    )
+
+
+def _print_safety(sf: SafetySettings) -> None:
+    out = console.print
+    out(
+        f"\n[bold]Safety[/bold]: BSA by {sf.bsa_formula.replace('_', ' ').title()}{_mark(sf, 'bsa_formula')}, "
+        f"mg within {sf.bsa_dose_tolerance:.0%} of dose x BSA{_mark(sf, 'bsa_dose_tolerance')}; day-1 labs up to "
+        f"{sf.day1_lab_window} before the dose{_mark(sf, 'day1_lab_window')}; SAE initial report within "
+        f"{sf.sae_initial_report} of awareness{_mark(sf, 'sae_initial_report')}, follow-up every "
+        f"{sf.sae_follow_up_interval}{_mark(sf, 'sae_follow_up_interval')}",
+        highlight=False,
+    )
+    out(
+        f"  immune-related categories{_mark(sf, 'irae_categories')}: {', '.join(sf.irae_categories)}",
+        highlight=False,
+    )
+    out(
+        f"  AEs of special interest{_mark(sf, 'aesi_terms')}: {escape(', '.join(sf.aesi_terms))}",
+        highlight=False,
+    )
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for name in ("dose rule", "drug", "when", "action"):
+        table.add_column(name, style="cyan" if name == "when" else None)
+    for r in sf.dose_rules:
+        table.add_row(r.id + (" †" if r.source.is_assumption else ""), r.drug, str(r.when), r.action.value)
+    out(table)
+    out(
+        "  the most severe action of the rules that hold wins; reduce with no lower level = discontinue; "
+        "a dose later than regimen.max_cycle_delay = discontinue (REGIMEN-MAX-DELAY)",
         style="dim",
         highlight=False,
     )
